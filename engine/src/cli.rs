@@ -1,0 +1,207 @@
+//! The `vigil` command line (clap): `run`, `replay`, `check-config`.
+//!
+//! Exit codes: 0 success, 2 bad input (arguments, profile, capture) with one line on
+//! stderr saying what and where, 1 a failure while running.
+
+use crate::capture::file;
+use crate::config::{Profile, BUILTIN_SOFTWARE};
+use crate::control::Report;
+use crate::engine::{self, EngineError, Input, RunOptions};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Self-learning network detection and response on DPDK"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the appliance from a profile until SIGINT/SIGTERM.
+    Run {
+        /// Profile (configs/10g.toml, configs/40g.toml, configs/software.toml).
+        #[arg(long)]
+        profile: PathBuf,
+        /// EVE JSON lines output (`-` for stdout); overrides the profile's.
+        #[arg(long)]
+        eve: Option<String>,
+    },
+    /// Replay a pcap or pcapng capture through the engine in software mode.
+    Replay {
+        /// The capture.
+        capture: PathBuf,
+        /// Profile (default: the built-in configs/software.toml).
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// EVE JSON lines output (`-` for stdout).
+        #[arg(long)]
+        eve: Option<String>,
+        /// Worker lcores (software RSS spreads flows over them).
+        #[arg(long)]
+        workers: Option<u16>,
+    },
+    /// Validate a profile.
+    CheckConfig {
+        /// The profile.
+        file: PathBuf,
+    },
+}
+
+/// A command's failure and its exit code.
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+fn usage(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
+fn load_profile(path: Option<&Path>) -> Result<Profile, Failure> {
+    match path {
+        Some(p) => Profile::load(p).map_err(|e| usage(e.to_string())),
+        None => {
+            let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+            Profile::parse(BUILTIN_SOFTWARE, "configs/software.toml (built in)", &base)
+                .map_err(|e| usage(e.to_string()))
+        }
+    }
+}
+
+fn engine_failure(e: EngineError) -> Failure {
+    match e {
+        EngineError::User(m) => Failure {
+            code: 2,
+            message: m,
+        },
+        EngineError::Runtime(m) => Failure {
+            code: 1,
+            message: m,
+        },
+    }
+}
+
+/// Runs a parsed command.
+pub fn execute(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::CheckConfig { file } => {
+            let p = Profile::load(&file).map_err(|e| usage(e.to_string()))?;
+            println!(
+                "{}: ok ({} mode, {} worker{})",
+                file.display(),
+                match p.mode {
+                    crate::config::Mode::Software => "software",
+                    crate::config::Mode::Hardware => "hardware",
+                },
+                p.cpu.workers,
+                if p.cpu.workers == 1 { "" } else { "s" }
+            );
+            Ok(())
+        }
+        Command::Replay {
+            capture,
+            profile,
+            eve,
+            workers,
+        } => {
+            let profile = load_profile(profile.as_deref())?;
+            if profile.mode != crate::config::Mode::Software {
+                return Err(usage(
+                    "replay runs in software mode: give it a software profile".into(),
+                ));
+            }
+            let info = file::inspect(&capture).map_err(usage)?;
+            let path = std::fs::canonicalize(&capture).unwrap_or(capture.clone());
+            let report = engine::run(RunOptions {
+                profile,
+                workers,
+                eve,
+                input: Input::Capture {
+                    path,
+                    info: info.clone(),
+                    infinite: false,
+                },
+            })
+            .map_err(engine_failure)?;
+            summarise(&capture.display().to_string(), &report, Some(&info));
+            if report.packets
+                + report.port.ierrors
+                + report.port.rx_nombuf
+                + report.dispatch_dropped
+                < info.packets
+            {
+                return Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "replay stopped early: {} of {} packets processed",
+                        report.packets, info.packets
+                    ),
+                });
+            }
+            Ok(())
+        }
+        Command::Run { profile, eve } => {
+            let p = Profile::load(&profile).map_err(|e| usage(e.to_string()))?;
+            let input = match p.mode {
+                crate::config::Mode::Software => {
+                    let pcap = p.capture.pcap.clone().ok_or_else(|| {
+                        usage(format!(
+                            "{}: a software profile needs capture.pcap to run (or use `vigil replay CAPTURE`)",
+                            profile.display()
+                        ))
+                    })?;
+                    let info = file::inspect(&pcap).map_err(usage)?;
+                    Input::Capture {
+                        path: pcap,
+                        info,
+                        infinite: p.capture.infinite,
+                    }
+                }
+                crate::config::Mode::Hardware => Input::Hardware,
+            };
+            let report = engine::run(RunOptions {
+                profile: p,
+                workers: None,
+                eve,
+                input,
+            })
+            .map_err(engine_failure)?;
+            summarise(&profile.display().to_string(), &report, None);
+            Ok(())
+        }
+    }
+}
+
+/// The summary printed to stderr when a run ends.
+fn summarise(name: &str, r: &Report, info: Option<&file::CaptureInfo>) {
+    let secs = r.elapsed.as_secs_f64().max(1e-9);
+    let per_worker: Vec<String> = r.workers.iter().map(|w| w.packets.to_string()).collect();
+    let drops = r.port.imissed + r.port.rx_nombuf + r.dispatch_dropped;
+    eprintln!(
+        "vigil: {name}: {} packets, {} bytes in {:.3} s ({:.3} Mpps, {:.3} Gbps); workers [{}]; flows {} ({} split across workers); drops {drops}; summary queue full {}; hot-path allocations {}",
+        r.packets,
+        r.bytes,
+        secs,
+        r.packets as f64 / secs / 1e6,
+        r.bytes as f64 * 8.0 / secs / 1e9,
+        per_worker.join(", "),
+        r.flows,
+        r.flows_split,
+        r.queue_full,
+        r.hot_allocations,
+    );
+    if let Some(info) = info {
+        if r.packets != info.packets || r.bytes != info.bytes {
+            eprintln!(
+                "vigil: warning: the capture holds {} packets, {} bytes; the engine saw {} packets, {} bytes",
+                info.packets, info.bytes, r.packets, r.bytes
+            );
+        }
+    }
+}

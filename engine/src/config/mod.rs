@@ -1,0 +1,681 @@
+//! Profiles: the TOML files in `configs/` that say how the engine runs (software or
+//! hardware mode, EAL arguments, cores, ports, descriptors, mempool, RSS, queues, outputs,
+//! hugepages), their validation with `file:line: what is wrong`, and the EAL arguments
+//! they produce.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The software profile built into the binary (`configs/software.toml`), used when
+/// `vigil replay` is given no `--profile`.
+pub const BUILTIN_SOFTWARE: &str = include_str!("../../../configs/software.toml");
+
+/// Software mode runs DPDK on virtual devices without hugepages; hardware mode drives
+/// real NICs from hugepage memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Software,
+    Hardware,
+}
+
+/// What a worker does when a poll finds nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Idle {
+    /// Busy-poll with a pause hint (appliance: the core is the worker's alone).
+    #[default]
+    Spin,
+    /// Yield the CPU after a run of empty polls (software mode sharing cores).
+    Yield,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default)]
+    pub name: String,
+    pub mode: Mode,
+    #[serde(default)]
+    pub eal: EalConf,
+    #[serde(default)]
+    pub cpu: CpuConf,
+    #[serde(default)]
+    pub capture: CaptureConf,
+    #[serde(default)]
+    pub mempool: MempoolConf,
+    #[serde(default)]
+    pub rss: RssConf,
+    #[serde(default)]
+    pub control: ControlConf,
+    #[serde(default)]
+    pub output: OutputConf,
+    #[serde(default)]
+    pub hugepages: HugepagesConf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EalConf {
+    /// Extra EAL arguments (`--no-huge`, `--no-shconf`, …). Cores come from `[cpu]`.
+    pub args: Vec<String>,
+    /// Memory in MiB for `--no-huge` runs (`-m`).
+    pub memory_mb: u32,
+    /// DPDK log level: error, warning, notice, info or debug.
+    pub log_level: String,
+}
+
+impl Default for EalConf {
+    fn default() -> Self {
+        EalConf {
+            args: Vec::new(),
+            memory_mb: 512,
+            log_level: "error".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CpuConf {
+    /// Worker lcores (one per RX queue).
+    pub workers: u16,
+    /// Pin each lcore to its own core (appliance). When false, every lcore may run on
+    /// any CPU of the machine (software mode on a small machine).
+    pub pin: bool,
+    /// Core of the EAL main lcore (software dispatch runs there).
+    pub main_core: u32,
+    /// Core of the control-plane thread.
+    pub control_core: Option<u32>,
+    /// Cores of the workers, in order; at least `workers` of them when pinning.
+    pub worker_cores: Vec<u32>,
+    /// Empty-poll behaviour.
+    pub idle: Idle,
+}
+
+impl Default for CpuConf {
+    fn default() -> Self {
+        CpuConf {
+            workers: 1,
+            pin: false,
+            main_core: 0,
+            control_core: None,
+            worker_cores: Vec::new(),
+            idle: Idle::Spin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureConf {
+    /// Software mode: the capture `vigil run` replays (a `net_pcap` vdev).
+    pub pcap: Option<PathBuf>,
+    /// Software mode: replay the capture from memory forever (`infinite_rx=1`).
+    pub infinite: bool,
+    /// Hardware mode: the capture port's PCI address.
+    pub ports: Vec<String>,
+    pub rx_descriptors: u16,
+    pub tx_descriptors: u16,
+}
+
+impl Default for CaptureConf {
+    fn default() -> Self {
+        CaptureConf {
+            pcap: None,
+            infinite: false,
+            ports: Vec::new(),
+            rx_descriptors: 1024,
+            tx_descriptors: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MempoolConf {
+    pub mbufs: u32,
+    pub cache: u32,
+    /// Buffer size of each mbuf, headroom included.
+    pub data_room: u16,
+}
+
+impl Default for MempoolConf {
+    fn default() -> Self {
+        MempoolConf {
+            mbufs: 16383,
+            cache: 256,
+            data_room: 2176,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RssFields {
+    L3,
+    L3l4,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RssConf {
+    pub fields: RssFields,
+    /// Entries of the software redirection table (a NIC's own size when hardware).
+    pub reta_size: u32,
+    /// Slots of each software-dispatch ring (a power of two).
+    pub dispatch_ring: u32,
+}
+
+impl Default for RssConf {
+    fn default() -> Self {
+        RssConf {
+            fields: RssFields::L3l4,
+            reta_size: 128,
+            dispatch_ring: 4096,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlConf {
+    /// Slots of each worker's summary queue toward the control plane.
+    pub summary_queue: usize,
+    /// Seconds of packet time between EVE `stats` records (0: only the final one).
+    pub stats_interval: u64,
+    /// Slots of each worker's table of flows already reported.
+    pub flow_slots: usize,
+}
+
+impl Default for ControlConf {
+    fn default() -> Self {
+        ControlConf {
+            summary_queue: 16384,
+            stats_interval: 60,
+            flow_slots: 65536,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputConf {
+    /// EVE JSON lines file (`-` for stdout); `--eve` overrides it.
+    pub eve: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HugepagesConf {
+    /// `2M` or `1G`.
+    pub size: String,
+    pub pages: u32,
+    pub mount: PathBuf,
+}
+
+impl Default for HugepagesConf {
+    fn default() -> Self {
+        HugepagesConf {
+            size: "2M".into(),
+            pages: 1024,
+            mount: PathBuf::from("/dev/hugepages"),
+        }
+    }
+}
+
+/// A profile problem: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Largest number of workers one engine runs.
+pub const MAX_WORKERS: u16 = 64;
+
+/// Packets per burst (kept in step with the wrapper's burst size).
+const BURST: u32 = crate::capture::dpdk::BURST as u32;
+
+/// The 1-based line of `key` inside `[section]` (or of the section header, or 1).
+fn line_of(text: &str, section: &str, key: &str) -> usize {
+    let mut in_section = section.is_empty();
+    let mut section_line = 1;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('[') {
+            in_section = line.trim_matches(|c| c == '[' || c == ']').trim() == section;
+            if in_section {
+                section_line = i + 1;
+            }
+            continue;
+        }
+        if in_section {
+            if let Some((k, _)) = line.split_once('=') {
+                if k.trim() == key {
+                    return i + 1;
+                }
+            }
+        }
+    }
+    section_line
+}
+
+fn line_of_byte(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+impl Profile {
+    /// Reads and validates a profile file.
+    pub fn load(path: &Path) -> Result<Profile, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 1,
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => "profile not found".into(),
+                std::io::ErrorKind::PermissionDenied => {
+                    "profile not readable (permission denied)".into()
+                }
+                _ => format!("cannot read profile: {e}"),
+            },
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Profile::parse(&text, &file, base)
+    }
+
+    /// Parses and validates profile text; relative paths resolve against `base`.
+    pub fn parse(text: &str, file: &str, base: &Path) -> Result<Profile, ConfigError> {
+        let mut p: Profile = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_string(),
+            line: e.span().map_or(1, |s| line_of_byte(text, s.start)),
+            message: e.message().trim().replace('\n', " "),
+        })?;
+        if let Some(pcap) = &p.capture.pcap {
+            if pcap.is_relative() {
+                p.capture.pcap = Some(base.join(pcap));
+            }
+        }
+        p.validate()
+            .map_err(|(section, key, message)| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, section, key),
+                message,
+            })?;
+        Ok(p)
+    }
+
+    /// Mbufs the engine needs for `workers` workers: every RX and TX descriptor filled,
+    /// every dispatch ring full, every lcore's cache and burst in flight.
+    pub fn mbufs_needed(&self, workers: u16) -> u64 {
+        let w = workers as u64;
+        let software = self.mode == Mode::Software;
+        let rx_queues = if software { 1 } else { w };
+        let rings = if software && workers > 1 {
+            w * self.rss.dispatch_ring as u64
+        } else {
+            0
+        };
+        rx_queues * self.capture.rx_descriptors as u64
+            + self.capture.tx_descriptors as u64
+            + rings
+            + (w + 1) * (self.mempool.cache as u64 + BURST as u64)
+    }
+
+    /// Checks values that parse but cannot work: (section, key, message).
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str, String)> {
+        let c = &self.cpu;
+        if c.workers == 0 || c.workers > MAX_WORKERS {
+            return Err((
+                "cpu",
+                "workers",
+                format!(
+                    "workers must be between 1 and {MAX_WORKERS}, not {}",
+                    c.workers
+                ),
+            ));
+        }
+        if c.pin {
+            if (c.worker_cores.len() as u16) < c.workers {
+                return Err((
+                    "cpu",
+                    "workers",
+                    format!(
+                        "{} workers but only {} worker cores (lcores) in worker_cores",
+                        c.workers,
+                        c.worker_cores.len()
+                    ),
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for core in &c.worker_cores {
+                if !seen.insert(*core) {
+                    return Err((
+                        "cpu",
+                        "worker_cores",
+                        format!("core {core} is listed twice"),
+                    ));
+                }
+                if *core == c.main_core {
+                    return Err((
+                        "cpu",
+                        "worker_cores",
+                        format!("core {core} is also the main core"),
+                    ));
+                }
+            }
+        }
+        if !["error", "warning", "notice", "info", "debug"].contains(&self.eal.log_level.as_str()) {
+            return Err((
+                "eal",
+                "log_level",
+                format!(
+                    "log_level must be error, warning, notice, info or debug, not {:?}",
+                    self.eal.log_level
+                ),
+            ));
+        }
+        for a in &self.eal.args {
+            let flag = a.split('=').next().unwrap_or("");
+            if matches!(
+                flag,
+                "-l" | "-c" | "--lcores" | "--main-lcore" | "--master-lcore"
+            ) {
+                return Err((
+                    "eal",
+                    "args",
+                    format!("{flag} is set from [cpu]; remove it from eal.args"),
+                ));
+            }
+            if flag == "--in-memory" && self.eal.args.iter().any(|x| x == "--no-huge") {
+                return Err((
+                    "eal",
+                    "args",
+                    "--in-memory cannot be combined with --no-huge; use --no-shconf".into(),
+                ));
+            }
+        }
+        let cap = &self.capture;
+        if cap.rx_descriptors < 32 || cap.tx_descriptors < 32 {
+            return Err((
+                "capture",
+                "rx_descriptors",
+                "descriptor counts must be at least 32".into(),
+            ));
+        }
+        match self.mode {
+            Mode::Software => {
+                if !cap.ports.is_empty() {
+                    return Err((
+                        "capture",
+                        "ports",
+                        "software mode reads captures; ports are for hardware mode".into(),
+                    ));
+                }
+                if let Some(pcap) = &cap.pcap {
+                    if !pcap.is_file() {
+                        return Err((
+                            "capture",
+                            "pcap",
+                            format!("capture {} does not exist", pcap.display()),
+                        ));
+                    }
+                }
+            }
+            Mode::Hardware => {
+                if cap.ports.len() != 1 {
+                    return Err((
+                        "capture",
+                        "ports",
+                        format!(
+                            "hardware mode needs exactly one capture port, {} given",
+                            cap.ports.len()
+                        ),
+                    ));
+                }
+                if cap.pcap.is_some() {
+                    return Err(("capture", "pcap", "pcap is for software mode".into()));
+                }
+                for port in &cap.ports {
+                    if !is_pci_address(port) {
+                        return Err((
+                            "capture",
+                            "ports",
+                            format!("{port:?} is not a PCI address like 0000:03:00.0"),
+                        ));
+                    }
+                }
+            }
+        }
+        let m = &self.mempool;
+        if (m.data_room as u32) < 128 + 256 {
+            return Err((
+                "mempool",
+                "data_room",
+                format!(
+                    "data_room {} leaves no room after the 128-byte headroom",
+                    m.data_room
+                ),
+            ));
+        }
+        if m.cache > 512 {
+            return Err((
+                "mempool",
+                "cache",
+                format!("cache {} is above DPDK's limit of 512", m.cache),
+            ));
+        }
+        let need = self.mbufs_needed(c.workers);
+        if (m.mbufs as u64) < need {
+            return Err((
+                "mempool",
+                "mbufs",
+                format!(
+                    "mempool of {} mbufs is smaller than queues × descriptors, rings and caches need ({need})",
+                    m.mbufs
+                ),
+            ));
+        }
+        let r = &self.rss;
+        if !r.reta_size.is_power_of_two() || !(64..=512).contains(&r.reta_size) {
+            return Err((
+                "rss",
+                "reta_size",
+                format!(
+                    "reta_size must be a power of two from 64 to 512, not {}",
+                    r.reta_size
+                ),
+            ));
+        }
+        if !r.dispatch_ring.is_power_of_two() || r.dispatch_ring < 2 * BURST {
+            return Err((
+                "rss",
+                "dispatch_ring",
+                format!(
+                    "dispatch_ring must be a power of two of at least 64, not {}",
+                    r.dispatch_ring
+                ),
+            ));
+        }
+        if self.control.summary_queue == 0 {
+            return Err((
+                "control",
+                "summary_queue",
+                "summary_queue must be at least 1".into(),
+            ));
+        }
+        if !self.control.flow_slots.is_power_of_two() || self.control.flow_slots < 1024 {
+            return Err((
+                "control",
+                "flow_slots",
+                "flow_slots must be a power of two of at least 1024".into(),
+            ));
+        }
+        if !matches!(self.hugepages.size.as_str(), "2M" | "1G") {
+            return Err((
+                "hugepages",
+                "size",
+                format!("size must be 2M or 1G, not {:?}", self.hugepages.size),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The EAL arguments for a run with `workers` workers.
+    pub fn eal_args(&self, workers: u16) -> Vec<String> {
+        let mut a = vec!["vigil".to_string()];
+        let n = workers as u32;
+        if self.cpu.pin {
+            let mut map = format!("0@{}", self.cpu.main_core);
+            for (i, core) in self
+                .cpu
+                .worker_cores
+                .iter()
+                .take(workers as usize)
+                .enumerate()
+            {
+                map.push_str(&format!(",{}@{}", i + 1, core));
+            }
+            a.push(format!("--lcores={map}"));
+        } else {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            a.push(format!("--lcores=(0-{n})@(0-{})", cpus - 1));
+        }
+        a.push("--main-lcore=0".into());
+        let level = match self.eal.log_level.as_str() {
+            "error" => 4,
+            "warning" => 5,
+            "notice" => 6,
+            "info" => 7,
+            _ => 8,
+        };
+        a.push(format!("--log-level={level}"));
+        if self.mode == Mode::Software
+            && self.eal.args.iter().any(|x| x == "--no-huge")
+            && !self.eal.args.iter().any(|x| x == "-m")
+        {
+            a.push("-m".into());
+            a.push(self.eal.memory_mb.to_string());
+        }
+        if !self.eal.args.iter().any(|x| x.starts_with("--file-prefix")) {
+            a.push(format!("--file-prefix=vigil-{}", std::process::id()));
+        }
+        a.extend(self.eal.args.iter().cloned());
+        if self.mode == Mode::Hardware {
+            for p in &self.capture.ports {
+                a.push("-a".into());
+                a.push(p.clone());
+            }
+        }
+        a
+    }
+
+    /// Whether the EAL runs without hugepages.
+    pub fn no_huge(&self) -> bool {
+        self.eal.args.iter().any(|x| x == "--no-huge")
+    }
+}
+
+fn is_pci_address(s: &str) -> bool {
+    // dddd:bb:dd.f
+    let b = s.as_bytes();
+    b.len() == 12
+        && b[4] == b':'
+        && b[7] == b':'
+        && b[10] == b'.'
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| matches!(i, 4 | 7 | 10) || c.is_ascii_hexdigit())
+}
+
+/// Hugepages the kernel has free, from `/proc/meminfo`: (free pages, page size in kB).
+pub fn hugepages_free() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("HugePages_Free:"), field("Hugepagesize:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Profile, ConfigError> {
+        Profile::parse(text, "p.toml", Path::new("."))
+    }
+
+    #[test]
+    fn builtin_software_profile_is_valid() {
+        let p = parse(BUILTIN_SOFTWARE).unwrap();
+        assert_eq!(p.mode, Mode::Software);
+        assert!(p.no_huge());
+        let args = p.eal_args(2);
+        assert!(args.iter().any(|a| a.starts_with("--lcores=(0-2)@")));
+        assert!(args.iter().any(|a| a == "--no-shconf"));
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let e = parse("mode = \"software\"\n[cpu]\nworkers = 1\nwrokers = 2\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn more_workers_than_lcores() {
+        let e = parse("mode = \"hardware\"\n[cpu]\npin = true\nworkers = 4\nworker_cores = [2, 3]\n[capture]\nports = [\"0000:03:00.0\"]\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("4 workers but only 2"), "{e}");
+    }
+
+    #[test]
+    fn mempool_smaller_than_descriptors() {
+        let e = parse("mode = \"software\"\n[mempool]\nmbufs = 512\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("smaller than queues"), "{e}");
+    }
+
+    #[test]
+    fn missing_capture() {
+        let e = parse("mode = \"software\"\n\n[capture]\npcap = \"/nonexistent/x.pcap\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("does not exist"), "{e}");
+    }
+
+    #[test]
+    fn bad_toml_and_bad_values() {
+        let e = parse("mode = \"software\"\n[cpu\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let e = parse("mode = \"sideways\"\n").unwrap_err();
+        assert_eq!(e.line, 1, "{e}");
+        let e = parse("mode = \"software\"\n[eal]\nargs = [\"-l\", \"0-3\"]\n").unwrap_err();
+        assert!(e.message.contains("[cpu]"), "{e}");
+        let e = parse("mode = \"hardware\"\n[capture]\nports = [\"eth0\"]\n").unwrap_err();
+        assert!(e.message.contains("PCI address"), "{e}");
+    }
+
+    #[test]
+    fn shipped_profiles_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+        for name in ["software.toml", "10g.toml", "40g.toml"] {
+            Profile::load(&dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}

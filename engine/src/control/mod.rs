@@ -1,0 +1,339 @@
+//! The control-plane thread: drains every worker's bounded summary queue, keeps the
+//! global view (packet time, which worker owns which flow), writes EVE `stats` records
+//! (periodic in packet time, and a final one), and shows progress on long replays.
+//!
+//! It may allocate and block; workers never wait on it (a full queue is counted).
+
+use crate::capture::dpdk::{self, PortStats};
+use crate::output::eve::{self, EveWriter};
+use crate::worker::flows::FlowKey;
+use crate::worker::{Counters, WorkerShared};
+use crossbeam_queue::ArrayQueue;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What a worker tells the control plane. Small and `Copy`: it crosses a lock-free queue.
+#[derive(Debug, Clone, Copy)]
+pub enum Summary {
+    /// The worker's packet time entered a new second.
+    Clock { worker: u16, ts_ns: u64 },
+    /// The worker saw this flow for the first time.
+    NewFlow {
+        worker: u16,
+        key: FlowKey,
+        ts_ns: u64,
+    },
+}
+
+/// Counters of the software-RSS dispatcher (zero when the NIC spreads the packets).
+#[derive(Default)]
+pub struct DispatchShared {
+    pub packets: AtomicU64,
+    pub ring_full_retries: AtomicU64,
+    pub dropped: AtomicU64,
+}
+
+/// Sent by the main thread when every worker has stopped.
+pub struct Finish {
+    pub port: PortStats,
+    pub xstats: Vec<(String, u64)>,
+}
+
+/// What the control plane needs to run.
+pub struct ControlPlane {
+    pub queues: Vec<Arc<ArrayQueue<Summary>>>,
+    pub workers: Vec<Arc<WorkerShared>>,
+    pub dispatch: Arc<DispatchShared>,
+    pub eve: Option<EveWriter>,
+    /// Packet-time seconds between stats records (0: final only).
+    pub stats_interval: u64,
+    /// Capture port, for periodic counters.
+    pub port: u16,
+    /// Packets the capture holds, for progress (None when live).
+    pub expected: Option<u64>,
+    /// The capture's name, for the stats record and progress line.
+    pub input: String,
+    pub dispatch_mode: &'static str,
+}
+
+/// The run's final figures, returned to the main thread.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub packets: u64,
+    pub bytes: u64,
+    pub workers: Vec<Counters>,
+    pub port: PortStats,
+    pub flows: u64,
+    pub flows_split: u64,
+    pub summaries: u64,
+    pub queue_full: u64,
+    pub dispatch_dropped: u64,
+    pub hot_allocations: u64,
+    pub elapsed: Duration,
+    pub eve_records: u64,
+    pub first_ts_ns: u64,
+    pub last_ts_ns: u64,
+}
+
+struct State {
+    flow_owner: HashMap<FlowKey, u16>,
+    flows_split: u64,
+    summaries: u64,
+    first_ts_ns: u64,
+    now_ns: u64,
+    next_stats_ns: u64,
+}
+
+impl ControlPlane {
+    /// Runs until the main thread sends [`Finish`]; returns the final report.
+    pub fn run(mut self, finish: Receiver<Finish>) -> Result<Report, String> {
+        let start = Instant::now();
+        let mut st = State {
+            flow_owner: HashMap::new(),
+            flows_split: 0,
+            summaries: 0,
+            first_ts_ns: 0,
+            now_ns: 0,
+            next_stats_ns: 0,
+        };
+        let tty = std::io::stderr().is_terminal();
+        let mut last_progress = Instant::now();
+        let mut shown = false;
+        loop {
+            let got = self.drain(&mut st);
+            self.periodic_stats(&mut st, start)?;
+            let msg = match finish.try_recv() {
+                Ok(m) => Some(m),
+                Err(TryRecvError::Empty) => None,
+                Err(TryRecvError::Disconnected) => Some(Finish {
+                    port: dpdk::port_stats(self.port),
+                    xstats: Vec::new(),
+                }),
+            };
+            if let Some(fin) = msg {
+                self.drain(&mut st);
+                if shown && tty {
+                    eprintln!();
+                }
+                return self.finish(st, fin, start);
+            }
+            if last_progress.elapsed() >= Duration::from_secs(if tty { 1 } else { 5 })
+                && start.elapsed() >= Duration::from_secs(1)
+            {
+                last_progress = Instant::now();
+                shown = true;
+                self.progress(start, tty);
+            }
+            if got == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    fn drain(&mut self, st: &mut State) -> usize {
+        let mut n = 0;
+        for q in &self.queues {
+            while let Some(s) = q.pop() {
+                n += 1;
+                match s {
+                    Summary::Clock { ts_ns, .. } => st.advance(ts_ns),
+                    Summary::NewFlow { worker, key, ts_ns } => {
+                        st.advance(ts_ns);
+                        match st.flow_owner.get(&key) {
+                            Some(w) if *w != worker => st.flows_split += 1,
+                            Some(_) => {}
+                            None => {
+                                st.flow_owner.insert(key, worker);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        st.summaries += n as u64;
+        n
+    }
+
+    fn periodic_stats(&mut self, st: &mut State, start: Instant) -> Result<(), String> {
+        if self.stats_interval == 0 || st.now_ns == 0 {
+            return Ok(());
+        }
+        let step = self.stats_interval * 1_000_000_000;
+        if st.next_stats_ns == 0 {
+            st.next_stats_ns = st.now_ns - st.now_ns % step + step;
+            return Ok(());
+        }
+        if st.now_ns >= st.next_stats_ns {
+            let ts = st.next_stats_ns;
+            st.next_stats_ns = st.now_ns - st.now_ns % step + step;
+            let port = dpdk::port_stats(self.port);
+            let counters: Vec<Counters> = self.workers.iter().map(|w| w.read()).collect();
+            let rec = self.stats_record(ts, start, &port, &counters, st, false);
+            if let Some(eve) = &mut self.eve {
+                eve.write(&rec)
+                    .map_err(|e| format!("cannot write EVE output: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn progress(&self, start: Instant, tty: bool) {
+        let packets: u64 = self.workers.iter().map(|w| w.read().packets).sum();
+        let secs = start.elapsed().as_secs_f64();
+        let rate = packets as f64 / secs / 1e6;
+        let line = match self.expected {
+            Some(total) if total > 0 => format!(
+                "vigil: {} {packets}/{total} packets ({:.0}%), {rate:.2} Mpps",
+                self.input,
+                packets as f64 * 100.0 / total as f64
+            ),
+            _ => format!("vigil: {} {packets} packets, {rate:.2} Mpps", self.input),
+        };
+        if tty {
+            eprint!("\r{line}   ");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    fn stats_record(
+        &self,
+        ts_ns: u64,
+        start: Instant,
+        port: &PortStats,
+        workers: &[Counters],
+        st: &State,
+        last: bool,
+    ) -> Value {
+        let packets: u64 = workers.iter().map(|c| c.packets).sum();
+        let bytes: u64 = workers.iter().map(|c| c.bytes).sum();
+        let max_pkt = workers.iter().map(|c| c.max_pkt_len).max().unwrap_or(0);
+        let dispatch_dropped = self.dispatch.dropped.load(Ordering::Relaxed);
+        let per_worker: Vec<Value> = workers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                json!({
+                    "id": i,
+                    "lcore": self.workers[i].lcore.load(Ordering::Relaxed),
+                    "packets": c.packets,
+                    "bytes": c.bytes,
+                    "bursts": c.bursts,
+                    "empty_polls": c.empty_polls,
+                    "flows": c.flows,
+                    "flows_unrecorded": c.flows_unrecorded,
+                    "queue_full": c.queue_full,
+                })
+            })
+            .collect();
+        json!({
+            "timestamp": eve::timestamp(ts_ns),
+            "event_type": "stats",
+            "stats": {
+                "uptime": start.elapsed().as_secs(),
+                "capture": {
+                    "kernel_packets": port.ipackets,
+                    "kernel_drops": port.imissed + port.rx_nombuf + dispatch_dropped,
+                    "errors": port.ierrors,
+                },
+                "decoder": {
+                    "pkts": packets,
+                    "bytes": bytes,
+                    "avg_pkt_size": bytes.checked_div(packets).unwrap_or(0),
+                    "max_pkt_size": max_pkt,
+                },
+            },
+            "vigil": {
+                "final": last,
+                "input": self.input,
+                "expected_packets": self.expected,
+                "dispatch": self.dispatch_mode,
+                "workers": per_worker,
+                "port": {
+                    "ipackets": port.ipackets,
+                    "ibytes": port.ibytes,
+                    "imissed": port.imissed,
+                    "ierrors": port.ierrors,
+                    "rx_nombuf": port.rx_nombuf,
+                },
+                "dispatch_ring_full_retries": self.dispatch.ring_full_retries.load(Ordering::Relaxed),
+                "dispatch_dropped": dispatch_dropped,
+                "flows": st.flow_owner.len(),
+                "flows_split": st.flows_split,
+                "summaries": st.summaries,
+                "summary_queue_full": workers.iter().map(|c| c.queue_full).sum::<u64>(),
+                "hot_path_allocations": crate::alloc::hot_allocations(),
+            }
+        })
+    }
+
+    fn finish(mut self, st: State, fin: Finish, start: Instant) -> Result<Report, String> {
+        let counters: Vec<Counters> = self.workers.iter().map(|w| w.read()).collect();
+        let last_ts = counters
+            .iter()
+            .map(|c| c.last_ts_ns)
+            .max()
+            .unwrap_or(0)
+            .max(st.now_ns);
+        let ts = if last_ts == 0 {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        } else {
+            last_ts
+        };
+        let mut rec = self.stats_record(ts, start, &fin.port, &counters, &st, true);
+        if !fin.xstats.is_empty() {
+            let x: serde_json::Map<String, Value> = fin
+                .xstats
+                .iter()
+                .filter(|(_, v)| *v != 0)
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            rec["vigil"]["xstats"] = Value::Object(x);
+        }
+        let mut eve_records = 0;
+        if let Some(eve) = &mut self.eve {
+            eve.write(&rec)
+                .map_err(|e| format!("cannot write EVE output: {e}"))?;
+            eve.flush()
+                .map_err(|e| format!("cannot write EVE output: {e}"))?;
+            eve_records = eve.records;
+        }
+        Ok(Report {
+            packets: counters.iter().map(|c| c.packets).sum(),
+            bytes: counters.iter().map(|c| c.bytes).sum(),
+            port: fin.port,
+            flows: st.flow_owner.len() as u64,
+            flows_split: st.flows_split,
+            summaries: st.summaries,
+            queue_full: counters.iter().map(|c| c.queue_full).sum(),
+            dispatch_dropped: self.dispatch.dropped.load(Ordering::Relaxed),
+            hot_allocations: crate::alloc::hot_allocations(),
+            elapsed: start.elapsed(),
+            eve_records,
+            first_ts_ns: st.first_ts_ns,
+            last_ts_ns: last_ts,
+            workers: counters,
+        })
+    }
+}
+
+impl State {
+    fn advance(&mut self, ts_ns: u64) {
+        if ts_ns == 0 {
+            return;
+        }
+        if self.first_ts_ns == 0 || ts_ns < self.first_ts_ns {
+            self.first_ts_ns = ts_ns;
+        }
+        if ts_ns > self.now_ns {
+            self.now_ns = ts_ns;
+        }
+    }
+}

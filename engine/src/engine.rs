@@ -1,0 +1,405 @@
+//! The engine: turns a profile and an input into a running data path and back.
+//!
+//! EAL from the profile; a mempool; the capture port (a `net_pcap` vdev over a capture in
+//! software mode, a NIC in hardware mode) with symmetric RSS where the device has it;
+//! software RSS dispatch on the main lcore where it does not; one worker per queue or
+//! ring on its own lcore; the control-plane thread; then a clean stop at the end of a
+//! finite capture or on SIGINT/SIGTERM, with a final report.
+
+use crate::capture::dpdk::{self, Burst, Eal, Mempool, Port, PortConf, Ring, RxSource};
+use crate::capture::file::CaptureInfo;
+use crate::capture::rss::{self, Dispatcher, Fields};
+use crate::config::{hugepages_free, Idle, Mode, Profile, RssFields, MAX_WORKERS};
+use crate::control::{ControlPlane, DispatchShared, Finish, Report};
+use crate::output::eve::EveWriter;
+use crate::worker::{self, End, Pipeline, Worker, WorkerShared};
+use crossbeam_queue::ArrayQueue;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Why a run failed: the operator's input (exit 2) or the engine (exit 1).
+#[derive(Debug)]
+pub enum EngineError {
+    /// Bad input: profile, capture, arguments, missing hugepages. One line.
+    User(String),
+    /// Something failed while running.
+    Runtime(String),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::User(m) | EngineError::Runtime(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<dpdk::DpdkError> for EngineError {
+    fn from(e: dpdk::DpdkError) -> Self {
+        EngineError::Runtime(e.to_string())
+    }
+}
+
+/// What the engine reads.
+pub enum Input {
+    /// A capture file replayed through `net_pcap` (once, or forever from memory).
+    Capture {
+        path: PathBuf,
+        info: CaptureInfo,
+        infinite: bool,
+    },
+    /// The profile's hardware port.
+    Hardware,
+}
+
+/// One engine run.
+pub struct RunOptions {
+    pub profile: Profile,
+    pub workers: Option<u16>,
+    pub eve: Option<String>,
+    pub input: Input,
+}
+
+fn user<T>(msg: impl Into<String>) -> Result<T, EngineError> {
+    Err(EngineError::User(msg.into()))
+}
+
+/// Runs the engine until the input ends or a stop signal; returns the final report.
+pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
+    let p = &opts.profile;
+    let workers = opts.workers.unwrap_or(p.cpu.workers);
+    if workers == 0 || workers > MAX_WORKERS {
+        return user(format!(
+            "--workers must be between 1 and {MAX_WORKERS}, not {workers}"
+        ));
+    }
+    if p.cpu.pin {
+        if p.cpu.worker_cores.len() < workers as usize {
+            return user(format!(
+                "{workers} workers but the profile pins only {} worker cores",
+                p.cpu.worker_cores.len()
+            ));
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        let mut used: Vec<u32> = p
+            .cpu
+            .worker_cores
+            .iter()
+            .take(workers as usize)
+            .copied()
+            .collect();
+        used.push(p.cpu.main_core);
+        used.extend(p.cpu.control_core);
+        if let Some(c) = used.iter().find(|c| **c >= cpus) {
+            return user(format!(
+                "the profile uses core {c} but this machine has {cpus} cores"
+            ));
+        }
+    }
+    if p.mode == Mode::Hardware && !p.no_huge() {
+        let (free, size_kb) = hugepages_free();
+        if free == 0 {
+            return user(format!(
+                "no free hugepages ({} kB pages): reserve them first with `sudo hugepages/setup.sh --size {} --pages {}` (see docs/hugepages.md)",
+                size_kb, p.hugepages.size, p.hugepages.pages
+            ));
+        }
+    }
+    if let Input::Capture { path, .. } = &opts.input {
+        let s = path.to_string_lossy();
+        if s.contains(',') {
+            return user(format!("{s}: DPDK device arguments cannot carry a path with a comma; rename or link the capture"));
+        }
+    }
+    let eve_path = opts.eve.clone().or_else(|| p.output.eve.clone());
+    let eve = match &eve_path {
+        Some(path) => Some(EveWriter::open(path).map_err(EngineError::User)?),
+        None => None,
+    };
+
+    let eal = Eal::init(&p.eal_args(workers))?;
+    if p.mode == Mode::Software {
+        eal.probe_driver("net_null")?;
+        eal.probe_driver("net_ring")?;
+    }
+    let lcores = eal.worker_lcores();
+    if lcores.len() < workers as usize {
+        return Err(EngineError::Runtime(format!(
+            "EAL gave {} worker lcores for {workers} workers",
+            lcores.len()
+        )));
+    }
+
+    // Mempool: enough for every descriptor, ring and cache; for a replay from memory,
+    // every packet of the capture as well.
+    let mut mbufs = (p.mempool.mbufs as u64).max(p.mbufs_needed(workers));
+    if let Input::Capture {
+        info,
+        infinite: true,
+        ..
+    } = &opts.input
+    {
+        mbufs = mbufs.max(info.packets + p.mbufs_needed(workers));
+    }
+    let mbufs = u32::try_from(mbufs)
+        .map_err(|_| EngineError::User("the mempool would exceed 2^32 mbufs".into()))?;
+    // Frames longer than one buffer arrive as chained segments (net_pcap chains them).
+    let data_room = p.mempool.data_room;
+    let pool =
+        Mempool::new(&eal, "vigil_pool", mbufs, p.mempool.cache, data_room).map_err(|e| {
+            EngineError::Runtime(format!(
+            "{e} ({} MiB of {data_room}-byte buffers; raise eal.memory_mb or lower mempool.mbufs)",
+            mbufs as u64 * (data_room as u64 + 192) >> 20
+        ))
+        })?;
+
+    // The capture port.
+    let (port_id, expected, input_name) = match &opts.input {
+        Input::Capture {
+            path,
+            info,
+            infinite,
+        } => {
+            let mut args = format!("rx_pcap={}", path.display());
+            if *infinite {
+                args.push_str(",infinite_rx=1");
+            }
+            let id = eal.vdev_create("net_pcap_vigil0", &args).map_err(|e| {
+                EngineError::Runtime(format!(
+                    "{}: net_pcap could not open the capture ({e})",
+                    path.display()
+                ))
+            })?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            (id, if *infinite { None } else { Some(info.packets) }, name)
+        }
+        Input::Hardware => {
+            let pci = &p.capture.ports[0];
+            let id = eal.port_by_name(pci).map_err(|e| {
+                EngineError::User(format!(
+                    "capture port {pci} was not found by DPDK ({e}); is it bound to vfio-pci?"
+                ))
+            })?;
+            (id, None, pci.clone())
+        }
+    };
+    let info = dpdk::port_info(&eal, port_id)?;
+    let hw_queues = if p.mode == Mode::Hardware && info.rss_offloads != 0 {
+        workers
+    } else {
+        1
+    };
+    let fields = match p.rss.fields {
+        RssFields::L3 => Fields::L3,
+        RssFields::L3l4 => Fields::L3L4,
+    };
+    let mut port = Port::start(
+        &eal,
+        port_id,
+        &PortConf {
+            rx_queues: hw_queues,
+            tx_queues: 1,
+            rx_descriptors: p.capture.rx_descriptors,
+            tx_descriptors: p.capture.tx_descriptors,
+            rss_key: rss::symmetric_key(rss::KEY_LEN),
+            rss_l3_only: fields == Fields::L3,
+        },
+        &pool,
+    )?;
+    let software_dispatch = workers > 1 && hw_queues == 1;
+
+    // Per-worker queues, counters and sources.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| EngineError::Runtime(format!("cannot install signal handler: {e}")))?;
+    }
+    let dispatch_done = Arc::new(AtomicBool::new(false));
+    let dispatch_shared = Arc::new(DispatchShared::default());
+    let mut rings: Vec<Arc<Ring>> = Vec::new();
+    let mut queues = Vec::new();
+    let mut shared = Vec::new();
+    let mut pending = Vec::new();
+    for w in 0..workers {
+        let q = Arc::new(ArrayQueue::new(p.control.summary_queue));
+        let s = Arc::new(WorkerShared::default());
+        let (source, end) = if software_dispatch {
+            let ring = Arc::new(Ring::new(
+                &eal,
+                &format!("vigil_rx{w}"),
+                p.rss.dispatch_ring,
+            )?);
+            rings.push(Arc::clone(&ring));
+            (
+                RxSource::Ring(ring),
+                End::Upstream(Arc::clone(&dispatch_done)),
+            )
+        } else {
+            let end = match expected {
+                Some(n) => End::PortTotal {
+                    port: port_id,
+                    expected: n,
+                },
+                None => End::Never,
+            };
+            (
+                RxSource::Queue {
+                    port: port_id,
+                    queue: w,
+                },
+                end,
+            )
+        };
+        pending.push(Worker {
+            source,
+            pipeline: Pipeline::new(w, p.control.flow_slots, fields, Arc::clone(&q)),
+            shared: Arc::clone(&s),
+            stop: Arc::clone(&stop),
+            end,
+            idle: p.cpu.idle,
+        });
+        queues.push(q);
+        shared.push(s);
+    }
+
+    // Control plane.
+    let (finish_tx, finish_rx) = std::sync::mpsc::channel::<Finish>();
+    let cp = ControlPlane {
+        queues,
+        workers: shared.clone(),
+        dispatch: Arc::clone(&dispatch_shared),
+        eve,
+        stats_interval: p.control.stats_interval,
+        port: port_id,
+        expected,
+        input: input_name,
+        dispatch_mode: if software_dispatch {
+            "software-rss"
+        } else if hw_queues > 1 {
+            "hardware-rss"
+        } else {
+            "single-queue"
+        },
+    };
+    let control_core = p.cpu.control_core;
+    let control = std::thread::Builder::new()
+        .name("vigil-control".into())
+        .spawn(move || {
+            if let Some(core) = control_core {
+                core_affinity::set_for_current(core_affinity::CoreId { id: core as usize });
+            }
+            cp.run(finish_rx)
+        })
+        .map_err(|e| EngineError::Runtime(format!("cannot start the control-plane thread: {e}")))?;
+
+    // Workers on their lcores.
+    let mut launched = Vec::new();
+    let mut launch_error = None;
+    for (w, lcore) in pending.into_iter().zip(lcores.iter()) {
+        match eal.launch(*lcore, Box::new(move || w.run())) {
+            Ok(()) => launched.push(*lcore),
+            Err(e) => {
+                launch_error = Some(e);
+                stop.store(true, Ordering::SeqCst);
+                break;
+            }
+        }
+    }
+
+    // The main lcore dispatches in software RSS mode.
+    if software_dispatch && launch_error.is_none() {
+        let ring_refs: Vec<&Ring> = rings.iter().map(|r| r.as_ref()).collect();
+        dispatch_loop(
+            port_id,
+            &ring_refs,
+            &Dispatcher::new(workers as usize, p.rss.reta_size as usize, fields),
+            &stop,
+            expected,
+            &dispatch_shared,
+            p.cpu.idle,
+        );
+    }
+    dispatch_done.store(true, Ordering::Release);
+    let mut failed = Vec::new();
+    for lcore in &launched {
+        let rc = eal.wait(*lcore);
+        if rc != 0 {
+            failed.push(*lcore);
+        }
+    }
+    let port_stats = port.stats();
+    let xstats = port.xstats();
+    let _ = finish_tx.send(Finish {
+        port: port_stats,
+        xstats,
+    });
+    let report = control
+        .join()
+        .map_err(|_| EngineError::Runtime("the control-plane thread panicked".into()))?
+        .map_err(EngineError::Runtime)?;
+    port.stop();
+    drop(port);
+    drop(rings);
+    if let Some(e) = launch_error {
+        return Err(e.into());
+    }
+    if !failed.is_empty() {
+        return Err(EngineError::Runtime(format!(
+            "workers on lcores {failed:?} failed"
+        )));
+    }
+    drop(pool);
+    drop(eal);
+    Ok(report)
+}
+
+/// Software RSS on the main lcore: read the capture port, hash each packet's tuple as the
+/// NIC would, and hand it to that worker's ring (retrying a full ring when replaying a
+/// capture, so nothing is lost; dropping and counting otherwise).
+fn dispatch_loop(
+    port: u16,
+    rings: &[&Ring],
+    dispatcher: &Dispatcher,
+    stop: &AtomicBool,
+    expected: Option<u64>,
+    shared: &DispatchShared,
+    idle: Idle,
+) {
+    let mut src = RxSource::Queue { port, queue: 0 };
+    let mut burst = Burst::default();
+    let lossless = expected.is_some();
+    let mut empties = 0u32;
+    let (mut packets, mut retries, mut dropped) = (0u64, 0u64, 0u64);
+    loop {
+        let n = src.rx_burst(&mut burst);
+        if n == 0 {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Some(total) = expected {
+                if worker::port_reached(port, total) {
+                    break;
+                }
+            }
+            empties = empties.saturating_add(1);
+            match idle {
+                Idle::Yield if empties >= 256 => std::thread::yield_now(),
+                _ => dpdk::pause(),
+            }
+            continue;
+        }
+        empties = 0;
+        packets += n as u64;
+        let (r, d) = burst.dispatch(rings, lossless, |pkt| dispatcher.worker(pkt.data()), stop);
+        retries += r;
+        dropped += d;
+        // Single writer: plain stores, no read-modify-write.
+        shared.packets.store(packets, Ordering::Relaxed);
+        shared.ring_full_retries.store(retries, Ordering::Relaxed);
+        shared.dropped.store(dropped, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,15 @@
+//! Vigil: a self-learning network detection and response sensor on DPDK.
+//!
+//! The tree follows the data path (see `docs/architecture.md`): `capture` (DPDK, RSS,
+//! capture files) → `worker` (poll loops) → `control` (the control-plane thread) →
+//! `output` (EVE JSON). `config` reads profiles; `engine` wires a run together; `cli` is
+//! the `vigil` command.
+
+pub mod alloc;
+pub mod capture;
+pub mod cli;
+pub mod config;
+pub mod control;
+pub mod engine;
+pub mod output;
+pub mod worker;

@@ -1,0 +1,3 @@
+//! Outputs: EVE-compatible JSON lines (Suricata's schema plus Vigil's own `vigil` object).
+
+pub mod eve;
