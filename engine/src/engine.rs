@@ -8,7 +8,7 @@
 
 use crate::capture::dpdk::{self, Burst, Eal, Mempool, Port, PortConf, Ring, RxSource};
 use crate::capture::file::CaptureInfo;
-use crate::capture::rss::{self, Dispatcher, Fields};
+use crate::capture::rss::{self, Dispatcher, Fields, LinkType};
 use crate::config::{hugepages_free, Idle, Mode, Profile, RssFields, MAX_WORKERS};
 use crate::control::{ControlPlane, DispatchShared, Finish, Report};
 use crate::output::eve::EveWriter;
@@ -74,6 +74,15 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             "--workers must be between 1 and {MAX_WORKERS}, not {workers}"
         ));
     }
+    if p.mode == Mode::Hardware && !p.no_huge() {
+        let (free, size_kb) = hugepages_free();
+        if free == 0 {
+            return user(format!(
+                "no free hugepages ({} kB pages): reserve them first with `sudo hugepages/setup.sh --size {} --pages {}` (see docs/hugepages.md)",
+                size_kb, p.hugepages.size, p.hugepages.pages
+            ));
+        }
+    }
     if p.cpu.pin {
         if p.cpu.worker_cores.len() < workers as usize {
             return user(format!(
@@ -94,15 +103,6 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         if let Some(c) = used.iter().find(|c| **c >= cpus) {
             return user(format!(
                 "the profile uses core {c} but this machine has {cpus} cores"
-            ));
-        }
-    }
-    if p.mode == Mode::Hardware && !p.no_huge() {
-        let (free, size_kb) = hugepages_free();
-        if free == 0 {
-            return user(format!(
-                "no free hugepages ({} kB pages): reserve them first with `sudo hugepages/setup.sh --size {} --pages {}` (see docs/hugepages.md)",
-                size_kb, p.hugepages.size, p.hugepages.pages
             ));
         }
     }
@@ -211,6 +211,10 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         &pool,
     )?;
     let software_dispatch = workers > 1 && hw_queues == 1;
+    let link = match &opts.input {
+        Input::Capture { info, .. } => info.link,
+        Input::Hardware => LinkType::Ethernet,
+    };
 
     // Per-worker queues, counters and sources.
     let stop = Arc::new(AtomicBool::new(false));
@@ -256,7 +260,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         };
         pending.push(Worker {
             source,
-            pipeline: Pipeline::new(w, p.control.flow_slots, fields, Arc::clone(&q)),
+            pipeline: Pipeline::new(w, p.control.flow_slots, fields, link, Arc::clone(&q)),
             shared: Arc::clone(&s),
             stop: Arc::clone(&stop),
             end,
@@ -316,7 +320,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         dispatch_loop(
             port_id,
             &ring_refs,
-            &Dispatcher::new(workers as usize, p.rss.reta_size as usize, fields),
+            &Dispatcher::for_link(workers as usize, p.rss.reta_size as usize, fields, link),
             &stop,
             expected,
             &dispatch_shared,

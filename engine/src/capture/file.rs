@@ -6,6 +6,7 @@
 //! the end of a finite replay is "every packet of the file received or counted dropped",
 //! never a guess from empty polls. Runs on the control plane, where allocation is fine.
 
+use crate::capture::rss::LinkType;
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::Block;
 use pcap_file::pcapng::PcapNgReader;
@@ -25,6 +26,8 @@ pub struct CaptureInfo {
     pub bytes: u64,
     /// Largest captured length.
     pub max_len: u32,
+    /// How frames begin (the first interface's link type for pcapng).
+    pub link: LinkType,
     /// Packet time of the first and last record, ns since the Unix epoch.
     pub first_ns: u64,
     pub last_ns: u64,
@@ -69,12 +72,20 @@ pub fn inspect(path: &Path) -> Result<CaptureInfo, String> {
     }
 }
 
-fn check_link(link: DataLink, shown: &str) -> Result<(), String> {
-    if link == DataLink::ETHERNET {
-        Ok(())
-    } else {
-        Err(format!("{shown}: link type {link:?} is not supported; Vigil reads Ethernet captures (DLT_EN10MB)"))
-    }
+fn link_type(link: DataLink, shown: &str) -> Result<LinkType, String> {
+    Ok(match link {
+        DataLink::ETHERNET => LinkType::Ethernet,
+        DataLink::NULL => LinkType::Null,
+        DataLink::LOOP => LinkType::Loop,
+        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => LinkType::Raw,
+        DataLink::LINUX_SLL => LinkType::Sll,
+        DataLink::LINUX_SLL2 => LinkType::Sll2,
+        other => {
+            return Err(format!(
+                "{shown}: link type {other:?} is not supported (Ethernet, raw IP, loopback and Linux cooked captures are)"
+            ))
+        }
+    })
 }
 
 fn add(info: &mut CaptureInfo, len: usize, ts_ns: u64) {
@@ -90,9 +101,9 @@ fn add(info: &mut CaptureInfo, len: usize, ts_ns: u64) {
 fn inspect_pcap<R: Read>(r: R, shown: &str) -> Result<CaptureInfo, String> {
     let mut reader =
         PcapReader::new(r).map_err(|e| format!("{shown}: not a valid pcap capture: {e}"))?;
-    check_link(reader.header().datalink, shown)?;
     let mut info = CaptureInfo {
         format: "pcap",
+        link: link_type(reader.header().datalink, shown)?,
         ..Default::default()
     };
     while let Some(p) = reader.next_packet() {
@@ -112,9 +123,17 @@ fn inspect_pcapng<R: Read>(r: R, shown: &str) -> Result<CaptureInfo, String> {
         format: "pcapng",
         ..Default::default()
     };
+    let mut links = 0;
     while let Some(b) = reader.next_block() {
         match b {
-            Ok(Block::InterfaceDescription(idb)) => check_link(idb.linktype, shown)?,
+            Ok(Block::InterfaceDescription(idb)) => {
+                let link = link_type(idb.linktype, shown)?;
+                if links > 0 && link != info.link {
+                    return Err(format!("{shown}: interfaces of different link types in one capture are not supported"));
+                }
+                info.link = link;
+                links += 1;
+            }
             Ok(Block::EnhancedPacket(p)) => {
                 add(&mut info, p.data.len(), p.timestamp.as_nanos() as u64)
             }

@@ -115,20 +115,82 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
-/// Reads the RSS tuple of an Ethernet frame, as a NIC does: after up to three VLAN tags,
-/// IPv4 or IPv6 addresses, then ports for unfragmented TCP and UDP (when `fields` asks).
-/// `None` for frames a NIC does not hash (non-IP, truncated): they go to queue 0.
+/// How a capture's frames begin. Hardware ports are always Ethernet; captures may hold
+/// raw IP, BSD loopback or Linux "cooked" frames, which `net_pcap` delivers as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LinkType {
+    #[default]
+    Ethernet,
+    /// BSD loopback (DLT_NULL): 4-byte address family in host byte order.
+    Null,
+    /// OpenBSD loopback (DLT_LOOP): 4-byte address family in network byte order.
+    Loop,
+    /// Raw IPv4 or IPv6 (DLT_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6).
+    Raw,
+    /// Linux cooked capture v1 (16-byte header, protocol at offset 14).
+    Sll,
+    /// Linux cooked capture v2 (20-byte header, protocol at offset 0).
+    Sll2,
+}
+
+/// Where the network layer starts and which ethertype it has, for a frame of `link`.
+#[inline]
+fn network_layer(frame: &[u8], link: LinkType) -> Option<(usize, u16)> {
+    match link {
+        LinkType::Ethernet => {
+            let mut off = 12;
+            let mut ethertype = be16(frame, off)?;
+            off += 2;
+            let mut tags = 0;
+            while matches!(ethertype, ETH_VLAN | ETH_QINQ | ETH_QINQ_OLD) && tags < 3 {
+                ethertype = be16(frame, off + 2)?;
+                off += 4;
+                tags += 1;
+            }
+            Some((off, ethertype))
+        }
+        LinkType::Null | LinkType::Loop => {
+            let b = frame.get(..4)?;
+            let family = if link == LinkType::Null {
+                // Host order of the capturing machine: accept either.
+                let le = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                if le < 256 {
+                    le
+                } else {
+                    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+                }
+            } else {
+                u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+            };
+            match family {
+                2 => Some((4, ETH_IPV4)),
+                // AF_INET6 differs by OS: 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS).
+                10 | 24 | 28 | 30 => Some((4, ETH_IPV6)),
+                _ => None,
+            }
+        }
+        LinkType::Raw => match frame.first()? >> 4 {
+            4 => Some((0, ETH_IPV4)),
+            6 => Some((0, ETH_IPV6)),
+            _ => None,
+        },
+        LinkType::Sll => Some((16, be16(frame, 14)?)),
+        LinkType::Sll2 => Some((20, be16(frame, 0)?)),
+    }
+}
+
+/// Reads the RSS tuple of a frame, as a NIC does: after up to three VLAN tags, IPv4 or
+/// IPv6 addresses, then ports for unfragmented TCP and UDP (when `fields` asks). `None`
+/// for frames a NIC does not hash (non-IP, truncated): they go to queue 0.
 #[inline]
 pub fn tuple(frame: &[u8], fields: Fields) -> Option<Tuple> {
-    let mut off = 12;
-    let mut ethertype = be16(frame, off)?;
-    off += 2;
-    let mut tags = 0;
-    while matches!(ethertype, ETH_VLAN | ETH_QINQ | ETH_QINQ_OLD) && tags < 3 {
-        ethertype = be16(frame, off + 2)?;
-        off += 4;
-        tags += 1;
-    }
+    tuple_of(frame, LinkType::Ethernet, fields)
+}
+
+/// [`tuple`] for a frame of any supported link type.
+#[inline]
+pub fn tuple_of(frame: &[u8], link: LinkType, fields: Fields) -> Option<Tuple> {
+    let (off, ethertype) = network_layer(frame, link)?;
     let mut t = Tuple {
         bytes: [0; MAX_TUPLE],
         len: 0,
@@ -201,22 +263,29 @@ pub struct Dispatcher {
     hasher: Toeplitz,
     reta: Reta,
     fields: Fields,
+    link: LinkType,
 }
 
 impl Dispatcher {
     /// A dispatcher with the symmetric key over `queues` workers.
     pub fn new(queues: usize, reta_size: usize, fields: Fields) -> Dispatcher {
+        Dispatcher::for_link(queues, reta_size, fields, LinkType::Ethernet)
+    }
+
+    /// A dispatcher for frames of `link`.
+    pub fn for_link(queues: usize, reta_size: usize, fields: Fields, link: LinkType) -> Dispatcher {
         Dispatcher {
             hasher: Toeplitz::new(&symmetric_key(KEY_LEN)),
             reta: Reta::new(reta_size, queues),
             fields,
+            link,
         }
     }
 
     /// The RSS hash of a frame (0 when it has no tuple).
     #[inline]
     pub fn hash(&self, frame: &[u8]) -> u32 {
-        tuple(frame, self.fields).map_or(0, |t| self.hasher.hash(t.as_slice()))
+        tuple_of(frame, self.link, self.fields).map_or(0, |t| self.hasher.hash(t.as_slice()))
     }
 
     /// The worker for a frame.
@@ -354,6 +423,30 @@ mod tests {
         odd[22] = 0x41; // IHL 1
         assert!(tuple(&odd, Fields::L3L4).is_none());
         assert_eq!(d.worker(&[]), d.reta.queue(0));
+    }
+
+    #[test]
+    fn other_link_types_give_the_same_tuple() {
+        let eth = frame_v4([10, 0, 0, 1], [8, 8, 8, 8], IP_TCP, 1000, 443, 0);
+        let want = tuple(&eth, Fields::L3L4).unwrap();
+        let ip = &eth[14..];
+        let mut null = 2u32.to_le_bytes().to_vec();
+        null.extend_from_slice(ip);
+        let mut sll = vec![0u8; 14];
+        sll.extend_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(ip);
+        let mut sll2 = vec![0x08, 0x00];
+        sll2.extend_from_slice(&[0u8; 18]);
+        sll2.extend_from_slice(ip);
+        for (bytes, link) in [
+            (ip.to_vec(), LinkType::Raw),
+            (null, LinkType::Null),
+            (sll, LinkType::Sll),
+            (sll2, LinkType::Sll2),
+        ] {
+            let t = tuple_of(&bytes, link, Fields::L3L4).unwrap();
+            assert_eq!(t.as_slice(), want.as_slice(), "{link:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 pub mod flows;
 
 use crate::capture::dpdk::{self, Burst, RxSource};
-use crate::capture::rss::{self, Fields};
+use crate::capture::rss::{self, Fields, LinkType};
 use crate::config::Idle;
 use crate::control::Summary;
 use crossbeam_queue::ArrayQueue;
@@ -88,6 +88,7 @@ pub struct Pipeline {
     pub counters: Counters,
     flows: FlowSet,
     fields: Fields,
+    link: LinkType,
     summaries: Arc<ArrayQueue<Summary>>,
     /// Packet-time second last reported to the control plane.
     last_second: u64,
@@ -99,6 +100,7 @@ impl Pipeline {
         id: u16,
         flow_slots: usize,
         fields: Fields,
+        link: LinkType,
         summaries: Arc<ArrayQueue<Summary>>,
     ) -> Pipeline {
         Pipeline {
@@ -106,6 +108,7 @@ impl Pipeline {
             counters: Counters::default(),
             flows: FlowSet::new(flow_slots),
             fields,
+            link,
             summaries,
             last_second: 0,
         }
@@ -140,7 +143,7 @@ impl Pipeline {
                 });
             }
         }
-        if let Some(t) = rss::tuple(frame, self.fields) {
+        if let Some(t) = rss::tuple_of(frame, self.link, self.fields) {
             let key = FlowKey::from_tuple(&t);
             match self.flows.insert(&key) {
                 Insert::Known => {}
