@@ -10,6 +10,7 @@ use crate::capture::dpdk::{self, Burst, Eal, Mempool, Port, PortConf, Ring, RxSo
 use crate::capture::file::CaptureInfo;
 use crate::capture::rss::{self, Dispatcher, Fields, LinkType};
 use crate::config::{hugepages_free, Idle, Mode, Profile, RssFields, MAX_WORKERS};
+use crate::control::epoch::EpochGate;
 use crate::control::{ControlPlane, DispatchShared, Finish, Report};
 use crate::output::eve::EveWriter;
 use crate::worker::{self, End, Pipeline, Worker, WorkerShared};
@@ -150,7 +151,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         Mempool::new(&eal, "vigil_pool", mbufs, p.mempool.cache, data_room).map_err(|e| {
             EngineError::Runtime(format!(
             "{e} ({} MiB of {data_room}-byte buffers; raise eal.memory_mb or lower mempool.mbufs)",
-            mbufs as u64 * (data_room as u64 + 192) >> 20
+            (mbufs as u64 * (data_room as u64 + 192)) >> 20
         ))
         })?;
 
@@ -216,6 +217,15 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         Input::Hardware => LinkType::Ethernet,
     };
 
+    // A finite replay advances in packet-time epochs (deterministic whatever the speed);
+    // the clock is the dispatcher, or the one worker reading the port.
+    let gate = match expected {
+        Some(_) if p.control.epoch_ms > 0 && (software_dispatch || workers == 1) => {
+            Some(Arc::new(EpochGate::new(p.control.epoch_ms * 1_000_000)))
+        }
+        _ => None,
+    };
+
     // Per-worker queues, counters and sources.
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -265,6 +275,11 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             stop: Arc::clone(&stop),
             end,
             idle: p.cpu.idle,
+            gate: if software_dispatch {
+                None
+            } else {
+                gate.clone()
+            },
         });
         queues.push(q);
         shared.push(s);
@@ -277,6 +292,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         workers: shared.clone(),
         dispatch: Arc::clone(&dispatch_shared),
         eve,
+        gate: gate.clone(),
         stats_interval: p.control.stats_interval,
         port: port_id,
         expected,
@@ -317,17 +333,34 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     // The main lcore dispatches in software RSS mode.
     if software_dispatch && launch_error.is_none() {
         let ring_refs: Vec<&Ring> = rings.iter().map(|r| r.as_ref()).collect();
-        dispatch_loop(
-            port_id,
-            &ring_refs,
-            &Dispatcher::for_link(workers as usize, p.rss.reta_size as usize, fields, link),
-            &stop,
+        Dispatch {
+            port: port_id,
+            rings: &ring_refs,
+            dispatcher: &Dispatcher::for_link(
+                workers as usize,
+                p.rss.reta_size as usize,
+                fields,
+                link,
+            ),
+            stop: &stop,
             expected,
-            &dispatch_shared,
-            p.cpu.idle,
-        );
+            shared: &dispatch_shared,
+            workers: &shared,
+            gate: gate.as_deref(),
+            idle: p.cpu.idle,
+        }
+        .run();
     }
     dispatch_done.store(true, Ordering::Release);
+    // rte_eal_wait_lcore busy-waits: sleep until the workers say they are done first, so
+    // the main lcore leaves the CPU to them and the control plane.
+    while !shared
+        .iter()
+        .take(launched.len())
+        .all(|s| s.done.load(Ordering::Acquire))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     let mut failed = Vec::new();
     for lcore in &launched {
         let rc = eal.wait(*lcore);
@@ -356,54 +389,117 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             "workers on lcores {failed:?} failed"
         )));
     }
-    drop(pool);
     drop(eal);
     Ok(report)
 }
 
 /// Software RSS on the main lcore: read the capture port, hash each packet's tuple as the
 /// NIC would, and hand it to that worker's ring (retrying a full ring when replaying a
-/// capture, so nothing is lost; dropping and counting otherwise).
-fn dispatch_loop(
+/// capture, so nothing is lost; dropping and counting otherwise). In a deterministic
+/// replay the dispatcher is the packet clock: at each epoch boundary it waits until every
+/// worker has handled what it was given, then for the control plane (`control::epoch`).
+struct Dispatch<'a> {
     port: u16,
-    rings: &[&Ring],
-    dispatcher: &Dispatcher,
-    stop: &AtomicBool,
+    rings: &'a [&'a Ring],
+    dispatcher: &'a Dispatcher,
+    stop: &'a AtomicBool,
     expected: Option<u64>,
-    shared: &DispatchShared,
+    shared: &'a DispatchShared,
+    workers: &'a [Arc<WorkerShared>],
+    gate: Option<&'a EpochGate>,
     idle: Idle,
-) {
-    let mut src = RxSource::Queue { port, queue: 0 };
-    let mut burst = Burst::default();
-    let lossless = expected.is_some();
-    let mut empties = 0u32;
-    let (mut packets, mut retries, mut dropped) = (0u64, 0u64, 0u64);
-    loop {
-        let n = src.rx_burst(&mut burst);
-        if n == 0 {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            if let Some(total) = expected {
-                if worker::port_reached(port, total) {
+}
+
+impl Dispatch<'_> {
+    fn run(&self) {
+        let mut src = RxSource::Queue {
+            port: self.port,
+            queue: 0,
+        };
+        let mut burst = Burst::default();
+        let lossless = self.expected.is_some();
+        let mut empties = 0u32;
+        let (mut packets, mut retries, mut dropped) = (0u64, 0u64, 0u64);
+        let mut sent = [0u64; dpdk::MAX_DISPATCH];
+        let mut epoch = 0u64;
+        loop {
+            let n = src.rx_burst(&mut burst);
+            if n == 0 {
+                if self.stop.load(Ordering::Relaxed) {
                     break;
                 }
+                if let Some(total) = self.expected {
+                    if worker::port_reached(self.port, total) {
+                        break;
+                    }
+                }
+                empties = empties.saturating_add(1);
+                match self.idle {
+                    Idle::Yield if empties >= 256 => std::thread::yield_now(),
+                    _ => dpdk::pause(),
+                }
+                continue;
             }
-            empties = empties.saturating_add(1);
-            match idle {
-                Idle::Yield if empties >= 256 => std::thread::yield_now(),
-                _ => dpdk::pause(),
+            empties = 0;
+            packets += n as u64;
+            while !burst.is_empty() {
+                // Dispatch up to the first packet of a later epoch.
+                let mut upto = burst.len();
+                let mut next = None;
+                if let Some(g) = self.gate {
+                    for i in 0..burst.len() {
+                        let ts = burst.timestamp_ns(i);
+                        let e = g.epoch_of(ts);
+                        if ts != 0 && e > epoch {
+                            upto = i;
+                            next = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let (r, d) = burst.dispatch(
+                    upto,
+                    self.rings,
+                    lossless,
+                    |pkt| self.dispatcher.worker(pkt.data()),
+                    self.stop,
+                    &mut sent,
+                );
+                retries += r;
+                dropped += d;
+                if let (Some(g), Some(e)) = (self.gate, next) {
+                    self.drain_workers(&sent);
+                    g.cross(e, self.stop);
+                    epoch = e;
+                }
+                if self.stop.load(Ordering::Relaxed) {
+                    burst.clear();
+                }
             }
-            continue;
+            // Single writer: plain stores, no read-modify-write.
+            self.shared.packets.store(packets, Ordering::Relaxed);
+            self.shared
+                .ring_full_retries
+                .store(retries, Ordering::Relaxed);
+            self.shared.dropped.store(dropped, Ordering::Relaxed);
         }
-        empties = 0;
-        packets += n as u64;
-        let (r, d) = burst.dispatch(rings, lossless, |pkt| dispatcher.worker(pkt.data()), stop);
-        retries += r;
-        dropped += d;
-        // Single writer: plain stores, no read-modify-write.
-        shared.packets.store(packets, Ordering::Relaxed);
-        shared.ring_full_retries.store(retries, Ordering::Relaxed);
-        shared.dropped.store(dropped, Ordering::Relaxed);
+    }
+
+    /// Waits until every worker has handled every packet it was given.
+    fn drain_workers(&self, sent: &[u64]) {
+        for (w, shared) in self.workers.iter().enumerate() {
+            let mut spins = 0u32;
+            while shared.packets.load(Ordering::Acquire) < sent[w] {
+                if self.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(64) {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
     }
 }

@@ -237,10 +237,7 @@ extern "C" fn trampoline(arg: *mut c_void) -> c_int {
     // SAFETY: `arg` came from Box::into_raw in Eal::launch and is consumed only here.
     let f = unsafe { Box::from_raw(arg as *mut Box<dyn FnOnce() -> i32 + Send>) };
     // A panic must not unwind into C.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(rc) => rc,
-        Err(_) => -1,
-    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(-1)
 }
 
 /// The calling thread's lcore id (`u32::MAX` for a non-EAL thread).
@@ -704,24 +701,35 @@ impl Burst {
         }
     }
 
-    /// Hands every packet to one of `rings` chosen by `pick(packet)`. With `lossless`, a
-    /// full ring is retried until it takes the packet (replay: the capture is the NIC and
-    /// loses nothing); otherwise the packet is freed. Returns (retries, dropped).
+    /// Packet time of the `i`-th packet (0 out of range or when the driver set none).
+    #[inline]
+    pub fn timestamp_ns(&self, i: usize) -> u64 {
+        self.get(i).map_or(0, |p| p.timestamp_ns())
+    }
+
+    /// Hands the first `upto` packets to one of `rings` each, chosen by `pick(packet)`,
+    /// and keeps the rest (moved to the front) for a later call. With `lossless`, a full
+    /// ring is retried until it takes the packet (replay: the capture is the NIC and
+    /// loses nothing); otherwise the packet is freed. `sent[w]` grows by the packets ring
+    /// `w` took. Returns (retries, dropped).
     pub fn dispatch(
         &mut self,
+        upto: usize,
         rings: &[&Ring],
         lossless: bool,
         mut pick: impl FnMut(Packet<'_>) -> usize,
         stop: &AtomicBool,
+        sent: &mut [u64],
     ) -> (u64, u64) {
         let mut staged = [[std::ptr::null_mut::<sys::rte_mbuf>(); BURST]; MAX_DISPATCH];
         let mut counts = [0usize; MAX_DISPATCH];
-        let n = rings.len().min(MAX_DISPATCH);
+        let n = rings.len().min(MAX_DISPATCH).min(sent.len());
+        let upto = upto.min(self.len);
         if n == 0 {
             self.clear();
             return (0, 0);
         }
-        for i in 0..self.len {
+        for i in 0..upto {
             // SAFETY: slot i < len holds a valid mbuf we own.
             let w = pick(Packet {
                 m: unsafe { &*self.mbufs[i] },
@@ -729,8 +737,9 @@ impl Burst {
             staged[w][counts[w]] = self.mbufs[i];
             counts[w] += 1;
         }
-        // Ownership of every mbuf has moved into `staged`.
-        self.len = 0;
+        // Ownership of the first `upto` mbufs has moved into `staged`; keep the rest.
+        self.mbufs.copy_within(upto..self.len, 0);
+        self.len -= upto;
         let (mut retries, mut dropped) = (0u64, 0u64);
         for w in 0..n {
             let mut done = 0;
@@ -744,6 +753,7 @@ impl Burst {
                     )
                 } as usize;
                 done += k;
+                sent[w] += k as u64;
                 if done < counts[w] {
                     if lossless && !stop.load(Ordering::Relaxed) {
                         retries += 1;

@@ -190,7 +190,7 @@ mod tests {
             b.extend_from_slice(&5u32.to_le_bytes());
             b.extend_from_slice(&len.to_le_bytes());
             b.extend_from_slice(&len.to_le_bytes());
-            b.extend(std::iter::repeat(0u8).take(len as usize));
+            b.extend(std::iter::repeat_n(0u8, len as usize));
         }
         let p = tmp("two.pcap", &b);
         let info = inspect(&p).unwrap();

@@ -186,6 +186,9 @@ pub struct ControlConf {
     pub stats_interval: u64,
     /// Slots of each worker's table of flows already reported.
     pub flow_slots: usize,
+    /// Packet-time epoch of a deterministic replay, in ms (0: no epochs): the packet
+    /// clock waits at each boundary until the control plane has caught up.
+    pub epoch_ms: u64,
 }
 
 impl Default for ControlConf {
@@ -194,6 +197,7 @@ impl Default for ControlConf {
             summary_queue: 16384,
             stats_interval: 60,
             flow_slots: 65536,
+            epoch_ms: 1000,
         }
     }
 }
@@ -520,6 +524,17 @@ impl Profile {
                 "control",
                 "flow_slots",
                 "flow_slots must be a power of two of at least 1024".into(),
+            ));
+        }
+        let ctl = &self.control;
+        if ctl.epoch_ms > 0 && !(ctl.stats_interval * 1000).is_multiple_of(ctl.epoch_ms) {
+            return Err((
+                "control",
+                "epoch_ms",
+                format!(
+                    "stats_interval ({} s) must be a whole number of epochs ({} ms)",
+                    ctl.stats_interval, ctl.epoch_ms
+                ),
             ));
         }
         if !matches!(self.hugepages.size.as_str(), "2M" | "1G") {

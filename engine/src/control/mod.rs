@@ -2,13 +2,17 @@
 //! global view (packet time, which worker owns which flow), writes EVE `stats` records
 //! (periodic in packet time, and a final one), and shows progress on long replays.
 //!
-//! It may allocate and block; workers never wait on it (a full queue is counted).
+//! It may allocate and block; workers never wait on it (a full queue is counted), except
+//! for the packet clock of a deterministic replay at an epoch boundary (`epoch`).
+
+pub mod epoch;
 
 use crate::capture::dpdk::{self, PortStats};
 use crate::output::eve::{self, EveWriter};
 use crate::worker::flows::FlowKey;
 use crate::worker::{Counters, WorkerShared};
 use crossbeam_queue::ArrayQueue;
+use epoch::EpochGate;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -30,6 +34,9 @@ pub enum Summary {
     },
 }
 
+/// Most `stats` records written for one silence in packet time (a day of minutes).
+const MAX_STATS_GAP: u64 = 1440;
+
 /// Counters of the software-RSS dispatcher (zero when the NIC spreads the packets).
 #[derive(Default)]
 pub struct DispatchShared {
@@ -50,6 +57,8 @@ pub struct ControlPlane {
     pub workers: Vec<Arc<WorkerShared>>,
     pub dispatch: Arc<DispatchShared>,
     pub eve: Option<EveWriter>,
+    /// The epoch handshake of a deterministic replay (None when live).
+    pub gate: Option<Arc<EpochGate>>,
     /// Packet-time seconds between stats records (0: final only).
     pub stats_interval: u64,
     /// Capture port, for periodic counters.
@@ -103,10 +112,24 @@ impl ControlPlane {
         };
         let tty = std::io::stderr().is_terminal();
         let mut last_progress = Instant::now();
+        let mut last_work = Instant::now();
         let mut shown = false;
         loop {
-            let got = self.drain(&mut st);
-            self.periodic_stats(&mut st, start)?;
+            let mut got = self.drain(&mut st);
+            match self.gate.clone() {
+                Some(g) => {
+                    if let Some(e) = g.pending() {
+                        // The clock waits at epoch e: everything before it is queued.
+                        got += self.drain(&mut st) + 1;
+                        self.stats_until(&mut st, e * g.epoch_ns(), start)?;
+                        g.release(e);
+                    }
+                }
+                None => {
+                    let now = st.now_ns;
+                    self.stats_until(&mut st, now, start)?;
+                }
+            }
             let msg = match finish.try_recv() {
                 Ok(m) => Some(m),
                 Err(TryRecvError::Empty) => None,
@@ -129,7 +152,12 @@ impl ControlPlane {
                 shown = true;
                 self.progress(start, tty);
             }
-            if got == 0 {
+            if got > 0 {
+                last_work = Instant::now();
+            } else if self.gate.is_some() && last_work.elapsed() < Duration::from_millis(5) {
+                // A replay's clock may be about to wait at the next epoch: stay close.
+                std::thread::yield_now();
+            } else {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
@@ -159,25 +187,35 @@ impl ControlPlane {
         n
     }
 
-    fn periodic_stats(&mut self, st: &mut State, start: Instant) -> Result<(), String> {
-        if self.stats_interval == 0 || st.now_ns == 0 {
+    /// Writes the `stats` records due at packet-time boundaries up to `upto_ns`. In a
+    /// replay every worker is stopped at `upto_ns`, so the counters are exact.
+    fn stats_until(&mut self, st: &mut State, upto_ns: u64, start: Instant) -> Result<(), String> {
+        if self.stats_interval == 0 || upto_ns == 0 {
             return Ok(());
         }
         let step = self.stats_interval * 1_000_000_000;
         if st.next_stats_ns == 0 {
-            st.next_stats_ns = st.now_ns - st.now_ns % step + step;
+            // The first boundary after the first packet time.
+            st.next_stats_ns = upto_ns - upto_ns % step + step;
             return Ok(());
         }
-        if st.now_ns >= st.next_stats_ns {
-            let ts = st.next_stats_ns;
-            st.next_stats_ns = st.now_ns - st.now_ns % step + step;
-            let port = dpdk::port_stats(self.port);
-            let counters: Vec<Counters> = self.workers.iter().map(|w| w.read()).collect();
-            let rec = self.stats_record(ts, start, &port, &counters, st, false);
+        if upto_ns < st.next_stats_ns {
+            return Ok(());
+        }
+        // A long silence in the capture: at most a day of records, then the latest one.
+        let due = (upto_ns - st.next_stats_ns) / step + 1;
+        if due > MAX_STATS_GAP {
+            st.next_stats_ns += (due - MAX_STATS_GAP) * step;
+        }
+        let port = dpdk::port_stats(self.port);
+        let counters: Vec<Counters> = self.workers.iter().map(|w| w.read()).collect();
+        while st.next_stats_ns <= upto_ns {
+            let rec = self.stats_record(st.next_stats_ns, start, &port, &counters, st, false);
             if let Some(eve) = &mut self.eve {
                 eve.write(&rec)
                     .map_err(|e| format!("cannot write EVE output: {e}"))?;
             }
+            st.next_stats_ns += step;
         }
         Ok(())
     }
@@ -263,6 +301,7 @@ impl ControlPlane {
                 },
                 "dispatch_ring_full_retries": self.dispatch.ring_full_retries.load(Ordering::Relaxed),
                 "dispatch_dropped": dispatch_dropped,
+                "epoch_waits": self.gate.as_ref().map(|g| g.waits()),
                 "flows": st.flow_owner.len(),
                 "flows_split": st.flows_split,
                 "summaries": st.summaries,

@@ -12,6 +12,7 @@ pub mod flows;
 use crate::capture::dpdk::{self, Burst, RxSource};
 use crate::capture::rss::{self, Fields, LinkType};
 use crate::config::Idle;
+use crate::control::epoch::EpochGate;
 use crate::control::Summary;
 use crossbeam_queue::ArrayQueue;
 use flows::{FlowKey, FlowSet, Insert};
@@ -54,7 +55,6 @@ impl WorkerShared {
     #[inline]
     pub fn publish(&self, c: &Counters) {
         let r = Ordering::Relaxed;
-        self.packets.store(c.packets, r);
         self.bytes.store(c.bytes, r);
         self.bursts.store(c.bursts, r);
         self.empty_polls.store(c.empty_polls, r);
@@ -63,13 +63,16 @@ impl WorkerShared {
         self.flows_unrecorded.store(c.flows_unrecorded, r);
         self.queue_full.store(c.queue_full, r);
         self.last_ts_ns.store(c.last_ts_ns, r);
+        // Last, with release: whoever reads this count (acquire) also sees every summary
+        // the worker queued before it (the epoch handshake relies on it).
+        self.packets.store(c.packets, Ordering::Release);
     }
 
     /// Reads the last published counters.
     pub fn read(&self) -> Counters {
         let r = Ordering::Relaxed;
         Counters {
-            packets: self.packets.load(r),
+            packets: self.packets.load(Ordering::Acquire),
             bytes: self.bytes.load(r),
             bursts: self.bursts.load(r),
             empty_polls: self.empty_polls.load(r),
@@ -190,17 +193,29 @@ pub struct Worker {
     pub stop: Arc<AtomicBool>,
     pub end: End,
     pub idle: Idle,
+    /// Set when this worker reads the capture itself in a deterministic replay: it is
+    /// then the packet clock and stops at each epoch boundary (see `control::epoch`).
+    pub gate: Option<Arc<EpochGate>>,
 }
 
 impl Worker {
     /// The poll loop; returns 0 when the input ended or a stop was requested.
     pub fn run(mut self) -> i32 {
+        // Says "done" however the loop ends, so the main lcore never waits forever.
+        struct Done(Arc<WorkerShared>);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.done.store(true, Ordering::Release);
+            }
+        }
+        let _done = Done(Arc::clone(&self.shared));
         self.shared
             .lcore
             .store(dpdk::lcore_id() as u64, Ordering::Relaxed);
         crate::alloc::set_hot(true);
         let mut burst = Burst::default();
         let mut empties: u32 = 0;
+        let mut epoch = 0u64;
         loop {
             let upstream_done = match &self.end {
                 End::Upstream(done) => done.load(Ordering::Acquire),
@@ -221,7 +236,7 @@ impl Worker {
                 if ended {
                     break;
                 }
-                if empties % 1024 == 0 {
+                if empties.is_multiple_of(1024) {
                     self.shared.publish(&self.pipeline.counters);
                 }
                 match self.idle {
@@ -236,8 +251,18 @@ impl Worker {
             for i in 0..n {
                 burst.prefetch(i + 1);
                 if let Some(p) = burst.get(i) {
-                    self.pipeline
-                        .packet(p.data(), p.pkt_len(), p.timestamp_ns());
+                    let ts = p.timestamp_ns();
+                    if let Some(g) = &self.gate {
+                        let e = g.epoch_of(ts);
+                        if ts != 0 && e > epoch {
+                            // Everything before this packet is done: publish, then wait
+                            // for the control plane to catch up to this packet time.
+                            self.shared.publish(&self.pipeline.counters);
+                            g.cross(e, &self.stop);
+                            epoch = e;
+                        }
+                    }
+                    self.pipeline.packet(p.data(), p.pkt_len(), ts);
                 }
             }
             burst.clear();
@@ -249,7 +274,6 @@ impl Worker {
         drop(burst);
         crate::alloc::set_hot(false);
         self.shared.publish(&self.pipeline.counters);
-        self.shared.done.store(true, Ordering::Release);
         0
     }
 }
