@@ -6,10 +6,12 @@
 //! the `vigil` command.
 
 pub mod alloc;
+pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod control;
 pub mod engine;
 pub mod output;
+pub mod wire;
 pub mod worker;
