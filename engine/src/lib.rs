@@ -11,6 +11,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod decode;
 pub mod engine;
 pub mod output;
 pub mod wire;
