@@ -13,6 +13,7 @@ pub mod config;
 pub mod control;
 pub mod decode;
 pub mod engine;
+pub mod flow;
 pub mod output;
 pub mod wire;
 pub mod worker;

@@ -17,6 +17,7 @@ pub mod detect;
 pub mod dns;
 pub mod http;
 pub mod quic;
+pub mod ssh;
 pub mod tls;
 
 use crate::wire::{Reader, Writer};
@@ -102,6 +103,18 @@ impl AppProto {
             _ => AppProto::Unknown,
         }
     }
+}
+
+/// The application-layer state a flow carries: one parser's worker half.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum AppState {
+    #[default]
+    None,
+    Http(http::HttpState),
+    Tls(tls::TlsState),
+    DnsTcp(dns::DnsTcpState),
+    Ssh(ssh::SshState),
+    Quic(quic::QuicState),
 }
 
 /// What a stream parser did with the bytes it was offered.
