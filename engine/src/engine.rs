@@ -13,10 +13,12 @@ use crate::config::{hugepages_free, Idle, Mode, Profile, RssFields, MAX_WORKERS}
 use crate::control::epoch::EpochGate;
 use crate::control::{ControlPlane, DispatchShared, Finish, Report};
 use crate::output::eve::EveWriter;
-use crate::worker::{self, End, Pipeline, Worker, WorkerShared};
+use crate::worker::pipeline::{Pipeline, PipelineConf};
+use crate::worker::records::RecordQueue;
+use crate::worker::{self, End, Worker, WorkerShared};
 use crossbeam_queue::ArrayQueue;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Why a run failed: the operator's input (exit 2) or the engine (exit 1).
@@ -236,10 +238,13 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     let dispatch_shared = Arc::new(DispatchShared::default());
     let mut rings: Vec<Arc<Ring>> = Vec::new();
     let mut queues = Vec::new();
+    let mut record_queues = Vec::new();
     let mut shared = Vec::new();
     let mut pending = Vec::new();
+    let clock = Arc::new(AtomicU64::new(0));
     for w in 0..workers {
         let q = Arc::new(ArrayQueue::new(p.control.summary_queue));
+        let rq = Arc::new(RecordQueue::new(p.flow.record_queue));
         let s = Arc::new(WorkerShared::default());
         let (source, end) = if software_dispatch {
             let ring = Arc::new(Ring::new(
@@ -270,7 +275,22 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         };
         pending.push(Worker {
             source,
-            pipeline: Pipeline::new(w, p.control.flow_slots, fields, link, Arc::clone(&q)),
+            pipeline: Pipeline::new(
+                &PipelineConf {
+                    worker: w,
+                    link,
+                    flows: p.flow.capacity,
+                    timeouts: p.flow.timeouts(),
+                    stream_buffers: p.flow.stream_buffers,
+                    frag_slots: p.flow.frag_slots,
+                    frag_max: p.flow.frag_max_bytes,
+                    frag_timeout_ns: p.flow.frag_timeout as u64 * 1_000_000_000,
+                    lossless: expected.is_some(),
+                },
+                Arc::clone(&q),
+                Arc::clone(&rq),
+                Arc::clone(&stop),
+            ),
             shared: Arc::clone(&s),
             stop: Arc::clone(&stop),
             end,
@@ -280,8 +300,10 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             } else {
                 gate.clone()
             },
+            clock: Arc::clone(&clock),
         });
         queues.push(q);
+        record_queues.push(rq);
         shared.push(s);
     }
 
@@ -293,6 +315,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         dispatch: Arc::clone(&dispatch_shared),
         eve,
         gate: gate.clone(),
+        records: crate::control::records::Records::new(record_queues),
         stats_interval: p.control.stats_interval,
         port: port_id,
         expected,
@@ -347,6 +370,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             shared: &dispatch_shared,
             workers: &shared,
             gate: gate.as_deref(),
+            clock: &clock,
             idle: p.cpu.idle,
         }
         .run();
@@ -407,6 +431,8 @@ struct Dispatch<'a> {
     shared: &'a DispatchShared,
     workers: &'a [Arc<WorkerShared>],
     gate: Option<&'a EpochGate>,
+    /// Packet time reached, for idle workers' timeouts.
+    clock: &'a AtomicU64,
     idle: Idle,
 }
 
@@ -442,6 +468,7 @@ impl Dispatch<'_> {
             }
             empties = 0;
             packets += n as u64;
+            let burst_last_ts = burst.timestamp_ns(n - 1);
             while !burst.is_empty() {
                 // Dispatch up to the first packet of a later epoch.
                 let mut upto = burst.len();
@@ -468,6 +495,8 @@ impl Dispatch<'_> {
                 retries += r;
                 dropped += d;
                 if let (Some(g), Some(e)) = (self.gate, next) {
+                    // Idle workers' flows time out up to the boundary too.
+                    self.clock.store(e * g.epoch_ns(), Ordering::Relaxed);
                     self.drain_workers(&sent);
                     g.cross(e, self.stop);
                     epoch = e;
@@ -475,6 +504,10 @@ impl Dispatch<'_> {
                 if self.stop.load(Ordering::Relaxed) {
                     burst.clear();
                 }
+            }
+            let last = burst_last_ts;
+            if last > self.clock.load(Ordering::Relaxed) {
+                self.clock.store(last, Ordering::Relaxed);
             }
             // Single writer: plain stores, no read-modify-write.
             self.shared.packets.store(packets, Ordering::Relaxed);

@@ -65,7 +65,7 @@ fn two_workers_split_flows_symmetrically() {
     // Many captures hold one or two flows; those with several spread over both workers,
     // and over the whole set the load is shared.
     assert!(
-        both_busy >= 15,
+        both_busy >= 10,
         "only {both_busy} captures used both workers"
     );
     let share = per_worker[0] as f64 / (per_worker[0] + per_worker[1]) as f64;

@@ -3,10 +3,11 @@
 
 use pcap_file::pcap::PcapReader;
 use std::alloc::System;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use vigil::alloc::{hot_allocations, set_hot, CountingAlloc};
-use vigil::capture::rss::{Fields, LinkType};
-use vigil::worker::Pipeline;
+use vigil::worker::pipeline::{Pipeline, PipelineConf};
+use vigil::worker::records::RecordQueue;
 
 #[global_allocator]
 static A: CountingAlloc<System> = CountingAlloc(System);
@@ -38,7 +39,17 @@ fn pipeline_allocates_nothing_per_packet() {
     }
     assert!(all.len() >= 90);
     let q = Arc::new(crossbeam_queue::ArrayQueue::new(1 << 16));
-    let mut p = Pipeline::new(0, 1 << 16, Fields::L3L4, LinkType::Ethernet, Arc::clone(&q));
+    let rq = Arc::new(RecordQueue::new(1 << 16));
+    let conf = PipelineConf {
+        flows: 1 << 14,
+        ..Default::default()
+    };
+    let mut p = Pipeline::new(
+        &conf,
+        Arc::clone(&q),
+        Arc::clone(&rq),
+        Arc::new(AtomicBool::new(false)),
+    );
     let before = hot_allocations();
     set_hot(true);
     for (frame, ts) in &all {

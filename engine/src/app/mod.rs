@@ -154,6 +154,9 @@ pub enum RecordKind {
     SshBanner = 9,
     /// A QUIC Initial packet from the server (version, SCID; optional).
     QuicServerInitial = 10,
+    /// A worker's detail counters at its end (not an application record; the header's
+    /// flow id is the worker number).
+    WorkerStats = 32,
 }
 
 impl RecordKind {
@@ -170,6 +173,7 @@ impl RecordKind {
             8 => RecordKind::QuicInitial,
             9 => RecordKind::SshBanner,
             10 => RecordKind::QuicServerInitial,
+            32 => RecordKind::WorkerStats,
             _ => return None,
         })
     }

@@ -49,6 +49,8 @@ pub struct Profile {
     #[serde(default)]
     pub control: ControlConf,
     #[serde(default)]
+    pub flow: FlowConf,
+    #[serde(default)]
     pub output: OutputConf,
     #[serde(default)]
     pub hugepages: HugepagesConf,
@@ -170,7 +172,7 @@ pub struct RssConf {
 impl Default for RssConf {
     fn default() -> Self {
         RssConf {
-            fields: RssFields::L3l4,
+            fields: RssFields::L3,
             reta_size: 128,
             dispatch_ring: 4096,
         }
@@ -184,8 +186,6 @@ pub struct ControlConf {
     pub summary_queue: usize,
     /// Seconds of packet time between EVE `stats` records (0: only the final one).
     pub stats_interval: u64,
-    /// Slots of each worker's table of flows already reported.
-    pub flow_slots: usize,
     /// Packet-time epoch of a deterministic replay, in ms (0: no epochs): the packet
     /// clock waits at each boundary until the control plane has caught up.
     pub epoch_ms: u64,
@@ -196,8 +196,71 @@ impl Default for ControlConf {
         ControlConf {
             summary_queue: 16384,
             stats_interval: 60,
-            flow_slots: 65536,
             epoch_ms: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlowConf {
+    /// Flows each worker's table holds (preallocated).
+    pub capacity: usize,
+    /// Idle timeouts in seconds of packet time, by state.
+    pub tcp_new_timeout: u32,
+    pub tcp_established_timeout: u32,
+    pub tcp_closed_timeout: u32,
+    pub udp_new_timeout: u32,
+    pub udp_established_timeout: u32,
+    pub other_new_timeout: u32,
+    pub other_established_timeout: u32,
+    /// A flow older than this many seconds is ended and restarted (0: never).
+    pub active_timeout: u32,
+    /// 16 KiB buffers per worker for payload split over segments or reordered.
+    pub stream_buffers: usize,
+    /// Datagrams each worker reassembles at once, their largest size, and how long an
+    /// unfinished one is kept (seconds).
+    pub frag_slots: usize,
+    pub frag_max_bytes: usize,
+    pub frag_timeout: u32,
+    /// Slots (250 bytes each) of each worker's record queue toward the control plane.
+    pub record_queue: usize,
+}
+
+impl Default for FlowConf {
+    fn default() -> Self {
+        let t = crate::flow::table::Timeouts::default();
+        FlowConf {
+            capacity: 65536,
+            tcp_new_timeout: t.tcp_new,
+            tcp_established_timeout: t.tcp_established,
+            tcp_closed_timeout: t.tcp_closed,
+            udp_new_timeout: t.udp_new,
+            udp_established_timeout: t.udp_established,
+            other_new_timeout: t.other_new,
+            other_established_timeout: t.other_established,
+            active_timeout: t.active,
+            stream_buffers: 1024,
+            frag_slots: 256,
+            frag_max_bytes: 16384,
+            frag_timeout: 60,
+            record_queue: 65536,
+        }
+    }
+}
+
+impl FlowConf {
+    /// The timeouts as the flow table takes them.
+    pub fn timeouts(&self) -> crate::flow::table::Timeouts {
+        crate::flow::table::Timeouts {
+            tcp_new: self.tcp_new_timeout,
+            tcp_established: self.tcp_established_timeout,
+            tcp_closed: self.tcp_closed_timeout,
+            udp_new: self.udp_new_timeout,
+            udp_established: self.udp_established_timeout,
+            other_new: self.other_new_timeout,
+            other_established: self.other_established_timeout,
+            active: self.active_timeout,
         }
     }
 }
@@ -519,12 +582,43 @@ impl Profile {
                 "summary_queue must be at least 1".into(),
             ));
         }
-        if !self.control.flow_slots.is_power_of_two() || self.control.flow_slots < 1024 {
+        let fl = &self.flow;
+        if fl.capacity < 16 {
             return Err((
-                "control",
-                "flow_slots",
-                "flow_slots must be a power of two of at least 1024".into(),
+                "flow",
+                "capacity",
+                "capacity must be at least 16 flows".into(),
             ));
+        }
+        if fl.record_queue < 64 {
+            return Err((
+                "flow",
+                "record_queue",
+                "record_queue must be at least 64 slots".into(),
+            ));
+        }
+        if fl.frag_max_bytes < 1500 || fl.frag_max_bytes > 65535 + 128 {
+            return Err((
+                "flow",
+                "frag_max_bytes",
+                format!(
+                    "frag_max_bytes must be from 1500 to 65663, not {}",
+                    fl.frag_max_bytes
+                ),
+            ));
+        }
+        for (key, v) in [
+            ("tcp_new_timeout", fl.tcp_new_timeout),
+            ("tcp_established_timeout", fl.tcp_established_timeout),
+            ("tcp_closed_timeout", fl.tcp_closed_timeout),
+            ("udp_new_timeout", fl.udp_new_timeout),
+            ("udp_established_timeout", fl.udp_established_timeout),
+            ("other_new_timeout", fl.other_new_timeout),
+            ("other_established_timeout", fl.other_established_timeout),
+        ] {
+            if v == 0 {
+                return Err(("flow", key, format!("{key} must be at least 1 second")));
+            }
         }
         let ctl = &self.control;
         if ctl.epoch_ms > 0 && !(ctl.stats_interval * 1000).is_multiple_of(ctl.epoch_ms) {

@@ -6,10 +6,11 @@
 //! for the packet clock of a deterministic replay at an epoch boundary (`epoch`).
 
 pub mod epoch;
+pub mod records;
 
 use crate::capture::dpdk::{self, PortStats};
+use crate::flow::key::FlowKey;
 use crate::output::eve::{self, EveWriter};
-use crate::worker::flows::FlowKey;
 use crate::worker::{Counters, WorkerShared};
 use crossbeam_queue::ArrayQueue;
 use epoch::EpochGate;
@@ -59,6 +60,8 @@ pub struct ControlPlane {
     pub eve: Option<EveWriter>,
     /// The epoch handshake of a deterministic replay (None when live).
     pub gate: Option<Arc<EpochGate>>,
+    /// The workers' record queues and what turns them into EVE records.
+    pub records: records::Records,
     /// Packet-time seconds between stats records (0: final only).
     pub stats_interval: u64,
     /// Capture port, for periodic counters.
@@ -85,6 +88,9 @@ pub struct Report {
     pub hot_allocations: u64,
     pub elapsed: Duration,
     pub eve_records: u64,
+    /// EVE records written, by event type.
+    pub by_type: std::collections::BTreeMap<String, u64>,
+    pub records_dropped: u64,
     pub first_ts_ns: u64,
     pub last_ts_ns: u64,
 }
@@ -115,12 +121,12 @@ impl ControlPlane {
         let mut last_work = Instant::now();
         let mut shown = false;
         loop {
-            let mut got = self.drain(&mut st);
+            let mut got = self.drain(&mut st)?;
             match self.gate.clone() {
                 Some(g) => {
                     if let Some(e) = g.pending() {
                         // The clock waits at epoch e: everything before it is queued.
-                        got += self.drain(&mut st) + 1;
+                        got += self.drain(&mut st)? + 1;
                         self.stats_until(&mut st, e * g.epoch_ns(), start)?;
                         g.release(e);
                     }
@@ -139,7 +145,7 @@ impl ControlPlane {
                 }),
             };
             if let Some(fin) = msg {
-                self.drain(&mut st);
+                self.drain(&mut st)?;
                 if shown && tty {
                     eprintln!();
                 }
@@ -163,8 +169,8 @@ impl ControlPlane {
         }
     }
 
-    fn drain(&mut self, st: &mut State) -> usize {
-        let mut n = 0;
+    fn drain(&mut self, st: &mut State) -> Result<usize, String> {
+        let mut n = self.records.drain(&mut self.eve)?;
         for q in &self.queues {
             while let Some(s) = q.pop() {
                 n += 1;
@@ -184,7 +190,7 @@ impl ControlPlane {
             }
         }
         st.summaries += n as u64;
-        n
+        Ok(n)
     }
 
     /// Writes the `stats` records due at packet-time boundaries up to `upto_ns`. In a
@@ -250,6 +256,13 @@ impl ControlPlane {
     ) -> Value {
         let packets: u64 = workers.iter().map(|c| c.packets).sum();
         let bytes: u64 = workers.iter().map(|c| c.bytes).sum();
+        // Detail counters, summed over the workers that have reported them.
+        let mut detail: std::collections::BTreeMap<&str, u64> = Default::default();
+        for d in self.records.details.iter().flatten() {
+            for (k, v) in d {
+                *detail.entry(k).or_insert(0) += v;
+            }
+        }
         let max_pkt = workers.iter().map(|c| c.max_pkt_len).max().unwrap_or(0);
         let dispatch_dropped = self.dispatch.dropped.load(Ordering::Relaxed);
         let per_worker: Vec<Value> = workers
@@ -264,12 +277,33 @@ impl ControlPlane {
                     "bursts": c.bursts,
                     "empty_polls": c.empty_polls,
                     "flows": c.flows,
-                    "flows_unrecorded": c.flows_unrecorded,
+                    "flows_active": c.flows_active,
+                    "records": c.records,
+                    "records_dropped": c.records_dropped,
                     "queue_full": c.queue_full,
                 })
             })
             .collect();
-        json!({
+        let mut decoder = serde_json::Map::new();
+        decoder.insert("pkts".into(), json!(packets));
+        decoder.insert("bytes".into(), json!(bytes));
+        decoder.insert(
+            "avg_pkt_size".into(),
+            json!(bytes.checked_div(packets).unwrap_or(0)),
+        );
+        decoder.insert("max_pkt_size".into(), json!(max_pkt));
+        let mut other = serde_json::Map::new();
+        for (k, v) in &detail {
+            match k.strip_prefix("decoder.") {
+                Some(name) => {
+                    decoder.insert(name.to_string(), json!(v));
+                }
+                None => {
+                    other.insert(k.to_string(), json!(v));
+                }
+            }
+        }
+        let mut rec = json!({
             "timestamp": eve::timestamp(ts_ns),
             "event_type": "stats",
             "stats": {
@@ -279,12 +313,7 @@ impl ControlPlane {
                     "kernel_drops": port.imissed + port.rx_nombuf + dispatch_dropped,
                     "errors": port.ierrors,
                 },
-                "decoder": {
-                    "pkts": packets,
-                    "bytes": bytes,
-                    "avg_pkt_size": bytes.checked_div(packets).unwrap_or(0),
-                    "max_pkt_size": max_pkt,
-                },
+                "decoder": decoder,
             },
             "vigil": {
                 "final": last,
@@ -306,9 +335,13 @@ impl ControlPlane {
                 "flows_split": st.flows_split,
                 "summaries": st.summaries,
                 "summary_queue_full": workers.iter().map(|c| c.queue_full).sum::<u64>(),
+                "records_dropped": workers.iter().map(|c| c.records_dropped).sum::<u64>(),
+                "records_malformed": self.records.malformed,
                 "hot_path_allocations": crate::alloc::hot_allocations(),
             }
-        })
+        });
+        rec["vigil"]["counters"] = Value::Object(other);
+        rec
     }
 
     fn finish(mut self, st: State, fin: Finish, start: Instant) -> Result<Report, String> {
@@ -356,6 +389,8 @@ impl ControlPlane {
             hot_allocations: crate::alloc::hot_allocations(),
             elapsed: start.elapsed(),
             eve_records,
+            by_type: self.records.by_type.clone(),
+            records_dropped: counters.iter().map(|c| c.records_dropped).sum(),
             first_ts_ns: st.first_ts_ns,
             last_ts_ns: last_ts,
             workers: counters,

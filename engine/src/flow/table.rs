@@ -200,7 +200,7 @@ impl Flow {
     }
 
     /// The packet-time second at which this flow ends unless more packets come.
-    fn deadline(&self, t: &Timeouts) -> u64 {
+    pub fn deadline_sec(&self, t: &Timeouts) -> u64 {
         let idle = self.last_ns / 1_000_000_000 + self.idle_timeout(t) as u64;
         if t.active > 0 {
             idle.min(self.first_ns / 1_000_000_000 + t.active as u64)
@@ -346,14 +346,14 @@ impl FlowTable {
         if self.wheel_sec == 0 {
             self.wheel_sec = now_ns / 1_000_000_000;
         }
-        let d = self.flows[i as usize].deadline(&self.timeouts);
+        let d = self.flows[i as usize].deadline_sec(&self.timeouts);
         self.link(i, d);
         Lookup::Created(i)
     }
 
     /// Re-files a flow whose deadline may have come closer (a TCP close).
     pub fn touch_deadline(&mut self, i: u32) {
-        let d = self.flows[i as usize].deadline(&self.timeouts);
+        let d = self.flows[i as usize].deadline_sec(&self.timeouts);
         self.unlink(i);
         self.link(i, d);
     }
@@ -466,7 +466,7 @@ impl FlowTable {
                     f.prev = NIL;
                     f.bucket = NIL;
                 }
-                let d = self.flows[i as usize].deadline(&self.timeouts);
+                let d = self.flows[i as usize].deadline_sec(&self.timeouts);
                 if d <= now {
                     end(&self.flows[i as usize]);
                     self.stats.ended_timeout += 1;

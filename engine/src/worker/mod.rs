@@ -1,21 +1,19 @@
 //! Worker lcores: the poll loop that reads every packet.
 //!
 //! One worker per RX queue (or per software-dispatch ring), pinned to its lcore. The loop
-//! is `rx_burst(32)`, then per packet: count it, read its RSS tuple, note a flow the
-//! worker has not seen before and tell the control plane. Hot-path rules hold here: no
-//! heap allocation, no locks, no syscalls (a `yield` only after a run of empty polls in
+//! is `rx_burst(32)`, then per packet the [`pipeline::Pipeline`]: decode, flow, stream,
+//! application parsers, records for the control plane. Hot-path rules hold here: no heap
+//! allocation, no locks, no syscalls (a `yield` only after a run of empty polls in
 //! software mode), no logging, no panic on any bytes. Counters are kept locally and
 //! published once per burst with relaxed stores into a cache-line-aligned slot.
 
-pub mod flows;
+pub mod pipeline;
+pub mod records;
 
 use crate::capture::dpdk::{self, Burst, RxSource};
-use crate::capture::rss::{self, Fields, LinkType};
 use crate::config::Idle;
 use crate::control::epoch::EpochGate;
-use crate::control::Summary;
-use crossbeam_queue::ArrayQueue;
-use flows::{FlowKey, FlowSet, Insert};
+use pipeline::Pipeline;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -29,7 +27,9 @@ pub struct WorkerShared {
     pub empty_polls: AtomicU64,
     pub max_pkt_len: AtomicU64,
     pub flows: AtomicU64,
-    pub flows_unrecorded: AtomicU64,
+    pub flows_active: AtomicU64,
+    pub records: AtomicU64,
+    pub records_dropped: AtomicU64,
     pub queue_full: AtomicU64,
     pub last_ts_ns: AtomicU64,
     pub lcore: AtomicU64,
@@ -44,8 +44,14 @@ pub struct Counters {
     pub bursts: u64,
     pub empty_polls: u64,
     pub max_pkt_len: u64,
+    /// Flows created.
     pub flows: u64,
-    pub flows_unrecorded: u64,
+    /// Flows in the table now.
+    pub flows_active: u64,
+    /// Records sent to the control plane, and dropped for a full queue.
+    pub records: u64,
+    pub records_dropped: u64,
+    /// Summaries dropped for a full queue.
     pub queue_full: u64,
     pub last_ts_ns: u64,
 }
@@ -60,11 +66,13 @@ impl WorkerShared {
         self.empty_polls.store(c.empty_polls, r);
         self.max_pkt_len.store(c.max_pkt_len, r);
         self.flows.store(c.flows, r);
-        self.flows_unrecorded.store(c.flows_unrecorded, r);
+        self.flows_active.store(c.flows_active, r);
+        self.records.store(c.records, r);
+        self.records_dropped.store(c.records_dropped, r);
         self.queue_full.store(c.queue_full, r);
         self.last_ts_ns.store(c.last_ts_ns, r);
         // Last, with release: whoever reads this count (acquire) also sees every summary
-        // the worker queued before it (the epoch handshake relies on it).
+        // and record the worker queued before it (the epoch handshake relies on it).
         self.packets.store(c.packets, Ordering::Release);
     }
 
@@ -78,88 +86,11 @@ impl WorkerShared {
             empty_polls: self.empty_polls.load(r),
             max_pkt_len: self.max_pkt_len.load(r),
             flows: self.flows.load(r),
-            flows_unrecorded: self.flows_unrecorded.load(r),
+            flows_active: self.flows_active.load(r),
+            records: self.records.load(r),
+            records_dropped: self.records_dropped.load(r),
             queue_full: self.queue_full.load(r),
             last_ts_ns: self.last_ts_ns.load(r),
-        }
-    }
-}
-
-/// Per-packet work, separate from the poll loop so tests drive it with real bytes.
-pub struct Pipeline {
-    pub id: u16,
-    pub counters: Counters,
-    flows: FlowSet,
-    fields: Fields,
-    link: LinkType,
-    summaries: Arc<ArrayQueue<Summary>>,
-    /// Packet-time second last reported to the control plane.
-    last_second: u64,
-}
-
-impl Pipeline {
-    /// A pipeline for worker `id`; everything it needs is allocated here, not per packet.
-    pub fn new(
-        id: u16,
-        flow_slots: usize,
-        fields: Fields,
-        link: LinkType,
-        summaries: Arc<ArrayQueue<Summary>>,
-    ) -> Pipeline {
-        Pipeline {
-            id,
-            counters: Counters::default(),
-            flows: FlowSet::new(flow_slots),
-            fields,
-            link,
-            summaries,
-            last_second: 0,
-        }
-    }
-
-    #[inline]
-    fn send(&mut self, s: Summary) {
-        // A full queue is counted, never waited on.
-        if self.summaries.push(s).is_err() {
-            self.counters.queue_full += 1;
-        }
-    }
-
-    /// Handles one packet: `frame` is its first segment, `len` its whole length, `ts_ns`
-    /// its packet time.
-    #[inline]
-    pub fn packet(&mut self, frame: &[u8], len: u32, ts_ns: u64) {
-        let c = &mut self.counters;
-        c.packets += 1;
-        c.bytes += len as u64;
-        if len as u64 > c.max_pkt_len {
-            c.max_pkt_len = len as u64;
-        }
-        if ts_ns != 0 {
-            c.last_ts_ns = ts_ns;
-            let second = ts_ns / 1_000_000_000;
-            if second != self.last_second {
-                self.last_second = second;
-                self.send(Summary::Clock {
-                    worker: self.id,
-                    ts_ns,
-                });
-            }
-        }
-        if let Some(t) = rss::tuple_of(frame, self.link, self.fields) {
-            let key = FlowKey::from_tuple(&t);
-            match self.flows.insert(&key) {
-                Insert::Known => {}
-                Insert::New => {
-                    self.counters.flows += 1;
-                    self.send(Summary::NewFlow {
-                        worker: self.id,
-                        key,
-                        ts_ns,
-                    });
-                }
-                Insert::Full => self.counters.flows_unrecorded += 1,
-            }
         }
     }
 }
@@ -196,6 +127,9 @@ pub struct Worker {
     /// Set when this worker reads the capture itself in a deterministic replay: it is
     /// then the packet clock and stops at each epoch boundary (see `control::epoch`).
     pub gate: Option<Arc<EpochGate>>,
+    /// Packet time the dispatcher has reached (software RSS), so an idle worker's flows
+    /// still time out; 0 when the worker reads the port itself.
+    pub clock: Arc<AtomicU64>,
 }
 
 impl Worker {
@@ -237,6 +171,9 @@ impl Worker {
                     break;
                 }
                 if empties.is_multiple_of(1024) {
+                    self.pipeline
+                        .follow_clock(self.clock.load(Ordering::Relaxed));
+                    self.pipeline.sync_counters();
                     self.shared.publish(&self.pipeline.counters);
                 }
                 match self.idle {
@@ -257,6 +194,8 @@ impl Worker {
                         if ts != 0 && e > epoch {
                             // Everything before this packet is done: publish, then wait
                             // for the control plane to catch up to this packet time.
+                            self.pipeline.follow_clock(e * g.epoch_ns());
+                            self.pipeline.sync_counters();
                             self.shared.publish(&self.pipeline.counters);
                             g.cross(e, &self.stop);
                             epoch = e;
@@ -266,6 +205,7 @@ impl Worker {
                 }
             }
             burst.clear();
+            self.pipeline.sync_counters();
             self.shared.publish(&self.pipeline.counters);
             if self.stop.load(Ordering::Relaxed) {
                 break;
@@ -273,6 +213,9 @@ impl Worker {
         }
         drop(burst);
         crate::alloc::set_hot(false);
+        // End every flow and flush its record (control-plane rules from here on).
+        let now = self.clock.load(Ordering::Relaxed);
+        self.pipeline.shutdown(now);
         self.shared.publish(&self.pipeline.counters);
         0
     }
