@@ -625,6 +625,42 @@ impl<'a> Packet<'a> {
         self.m.nb_segs
     }
 
+    /// The whole frame: the first segment when it is the only one, else every segment
+    /// copied into `buf` (as much as fits).
+    #[inline]
+    pub fn linear<'b>(&self, buf: &'b mut [u8]) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        if self.m.nb_segs <= 1 {
+            return self.data();
+        }
+        let mut at = 0usize;
+        let mut seg: *const sys::rte_mbuf = self.m;
+        let mut hops = 0u16;
+        while !seg.is_null() && hops < self.m.nb_segs {
+            // SAFETY: `seg` is this chain's mbuf (the head, or a `next` link DPDK set),
+            // owned by the burst for 'a; each segment has data_len valid bytes at
+            // buf_addr + data_off. The walk is bounded by nb_segs.
+            let (bytes, next) = unsafe {
+                let m = &*seg;
+                (
+                    std::slice::from_raw_parts(
+                        (m.buf_addr as *const u8).add(m.data_off as usize),
+                        m.data_len as usize,
+                    ),
+                    m.next as *const sys::rte_mbuf,
+                )
+            };
+            let n = bytes.len().min(buf.len() - at);
+            buf[at..at + n].copy_from_slice(&bytes[..n]);
+            at += n;
+            seg = next;
+            hops += 1;
+        }
+        &buf[..at]
+    }
+
     /// Packet time in ns since the Unix epoch, as the driver stamped it (0 if none).
     #[inline]
     pub fn timestamp_ns(&self) -> u64 {

@@ -44,6 +44,11 @@ pub struct Tunnel {
     pub depth: u8,
     /// The outermost IP header's addresses and protocol.
     pub outer: Ip,
+    /// The outermost transport header (UDP for VXLAN, Geneve, Teredo; `Other` for GRE
+    /// and IP-in-IP), so the tunnel's own flow can be tracked too.
+    pub outer_l4: L4,
+    /// VLAN tags of the outer frame.
+    pub outer_vlan_count: u8,
 }
 
 /// A decoded packet: where it came from and its innermost IP and transport headers.
@@ -59,6 +64,9 @@ pub struct Decoded<'a> {
     pub l4: L4,
     /// Transport payload (for a fragment: the fragment's data).
     pub payload: &'a [u8],
+    /// For a tunnelled packet, the length of the inner packet as Suricata counts it (the
+    /// inner Ethernet frame, or the inner IP datagram); 0 when not tunnelled.
+    pub inner_len: usize,
 }
 
 impl Decoded<'_> {
@@ -138,6 +146,7 @@ pub fn decode<'a>(
         l3: &[],
         l4: L4::Other,
         payload: &[],
+        inner_len: 0,
     };
     count_link(&link, stats);
     push_vlans(&mut d, &link);
@@ -171,8 +180,13 @@ pub fn decode_ip<'a>(
         l3: &[],
         l4: L4::Other,
         payload: &[],
+        inner_len: 0,
     };
-    network(&mut d, l3, outer.tunnel.depth, stats).then_some(d)
+    let ok = network(&mut d, l3, outer.tunnel.depth, stats);
+    if ok && outer.tunnel.depth > 0 {
+        d.inner_len = d.ip.len;
+    }
+    ok.then_some(d)
 }
 
 fn count_link(link: &Link, stats: &mut DecodeStats) {
@@ -339,6 +353,8 @@ fn inner<'a>(
         t.kind = dec.kind;
         t.id = dec.id;
         t.outer = d.ip;
+        t.outer_l4 = d.l4;
+        t.outer_vlan_count = d.vlan_count;
     }
     t.depth = depth + 1;
     match dec.kind {
@@ -350,7 +366,11 @@ fn inner<'a>(
     let ok = match dec.inner {
         Inner::Ip(off, _) => {
             d.tunnel = t;
-            network(d, p.get(off..).unwrap_or(&[]), depth + 1, stats)
+            let ok = network(d, p.get(off..).unwrap_or(&[]), depth + 1, stats);
+            if ok {
+                d.inner_len = d.ip.len;
+            }
+            ok
         }
         Inner::Ethernet(off) => {
             let eth = p.get(off..).unwrap_or(&[]);

@@ -13,8 +13,8 @@ pub struct FlowKey {
     pub hi_port: u16,
     pub proto: u8,
     pub v6: bool,
-    /// The first two VLAN ids (0 when untagged).
-    pub vlan: [u16; 2],
+    /// The VLAN ids, outermost first (0 when absent).
+    pub vlan: [u16; 3],
     /// Tunnel id (VNI, GRE key, ERSPAN session) when tunnelled, else 0.
     pub tunnel_id: u32,
 }
@@ -42,7 +42,7 @@ impl FlowKey {
         let mut k = FlowKey {
             proto: d.ip.proto,
             v6: d.ip.v6,
-            vlan: [d.vlans[0], d.vlans[1]],
+            vlan: d.vlans,
             tunnel_id: d.tunnel.id,
             ..Default::default()
         };
@@ -71,7 +71,10 @@ impl FlowKey {
             | (self.hi_port as u64) << 16
             | (self.proto as u64) << 32
             | (self.v6 as u64) << 40;
-        h ^= ((self.vlan[0] as u64) << 48) ^ ((self.vlan[1] as u64) << 20) ^ self.tunnel_id as u64;
+        h ^= ((self.vlan[0] as u64) << 48)
+            ^ ((self.vlan[1] as u64) << 20)
+            ^ ((self.vlan[2] as u64) << 4)
+            ^ self.tunnel_id as u64;
         for chunk in [&self.lo, &self.hi] {
             let x = u64::from_le_bytes([
                 chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],

@@ -169,14 +169,11 @@ impl Flow {
 
     /// The idle timeout that applies now, in seconds.
     fn idle_timeout(&self, t: &Timeouts) -> u32 {
-        use super::tcp::Ep;
         match self.key.proto {
             6 => {
-                let s = self.tcp.state;
-                if matches!(s[0], Ep::Closed | Ep::Reset) || matches!(s[1], Ep::Closed | Ep::Reset)
-                {
+                if self.tcp.is_closed() {
                     t.tcp_closed
-                } else if self.tcp.flow_state() == "established" {
+                } else if self.tcp.is_established() {
                     t.tcp_established
                 } else {
                     t.tcp_new

@@ -55,6 +55,8 @@ pub struct TcpTrack {
     pub flags: [u8; 2],
     history: [u8; HISTORY_MAX],
     hist_len: u8,
+    /// Both endpoints reached the established state (the handshake completed).
+    est: bool,
 }
 
 #[inline]
@@ -99,6 +101,11 @@ impl TcpTrack {
         });
     }
 
+    /// Notes a payload-carrying packet of a connectionless flow (Zeek's `D`/`d`).
+    pub fn note_data(&mut self, e: usize) {
+        self.check(e, H_DATA, b'D');
+    }
+
     /// The history letters so far.
     pub fn history(&self) -> &[u8] {
         &self.history[..self.hist_len as usize]
@@ -118,6 +125,9 @@ impl TcpTrack {
     fn set(&mut self, e: usize, s: Ep) {
         self.prev[e] = self.state[e];
         self.state[e] = s;
+        if self.state[0] == Ep::Established && self.state[1] == Ep::Established {
+            self.est = true;
+        }
     }
 
     /// Updates the state with one segment from endpoint `e` (0 originator) carrying
@@ -306,32 +316,45 @@ impl TcpTrack {
         }
     }
 
-    /// Suricata's `flow.state` for a TCP flow: new until the handshake completes,
-    /// closed after FIN or RST, established in between.
-    pub fn flow_state(&self) -> &'static str {
+    /// Whether the connection is over: a reset, or a FIN from both ends.
+    pub fn is_closed(&self) -> bool {
         let (os, rs) = (self.state[0], self.state[1]);
-        if matches!(os, Ep::Closed | Ep::Reset) || matches!(rs, Ep::Closed | Ep::Reset) {
+        os == Ep::Reset || rs == Ep::Reset || (os == Ep::Closed && rs == Ep::Closed)
+    }
+
+    /// Whether the three-way handshake completed.
+    pub fn is_established(&self) -> bool {
+        self.est
+    }
+
+    /// Suricata's `flow.state` for a TCP flow: `new` until the handshake completes,
+    /// `closed` after a reset or FINs both ways, `established` otherwise.
+    pub fn flow_state(&self) -> &'static str {
+        if self.is_established() && self.is_closed() {
             "closed"
-        } else if os == Ep::Established && rs == Ep::Established {
+        } else if self.is_established() {
             "established"
+        } else if self.is_closed() && (self.state[0] == Ep::Reset || self.state[1] == Ep::Reset) {
+            "closed"
         } else {
             "new"
         }
     }
 
-    /// Suricata's `tcp.state`, the stream's state in its own terms.
+    /// Suricata's `tcp.state` (its TCP session state names): a FIN from the client
+    /// puts the session in `close_wait`, one from the server in `fin_wait1`.
     pub fn stream_state(&self) -> &'static str {
         let (os, rs) = (self.state[0], self.state[1]);
+        if self.is_closed() {
+            return "closed";
+        }
         match (os, rs) {
-            (Ep::Reset, _) | (_, Ep::Reset) => "closed",
-            (Ep::Closed, Ep::Closed) => "closed",
-            (Ep::Closed, _) => "fin_wait2",
-            (_, Ep::Closed) => "close_wait",
-            (Ep::SynSent, Ep::Inactive) => "syn_sent",
-            (Ep::SynSent, _) | (Ep::SynAckSent, _) => "syn_recv",
-            (Ep::Established, Ep::Established) => "established",
-            (Ep::Inactive, Ep::Inactive) => "none",
-            _ => "established",
+            (Ep::Closed, _) => "close_wait",
+            (_, Ep::Closed) => "fin_wait1",
+            (Ep::SynSent, Ep::Inactive) | (Ep::SynAckSent, Ep::Inactive) => "syn_sent",
+            _ if self.is_established() => "established",
+            (_, Ep::Established) => "syn_recv",
+            _ => "none",
         }
     }
 }

@@ -146,6 +146,8 @@ impl Worker {
         self.shared
             .lcore
             .store(dpdk::lcore_id() as u64, Ordering::Relaxed);
+        // Frames longer than one mbuf arrive chained; they are copied here whole.
+        let mut jumbo = vec![0u8; 65536].into_boxed_slice();
         crate::alloc::set_hot(true);
         let mut burst = Burst::default();
         let mut empties: u32 = 0;
@@ -201,7 +203,12 @@ impl Worker {
                             epoch = e;
                         }
                     }
-                    self.pipeline.packet(p.data(), p.pkt_len(), ts);
+                    let frame = if p.segments() > 1 {
+                        p.linear(&mut jumbo)
+                    } else {
+                        p.data()
+                    };
+                    self.pipeline.packet(frame, p.pkt_len(), ts);
                 }
             }
             burst.clear();

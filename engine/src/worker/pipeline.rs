@@ -335,6 +335,9 @@ impl Core {
 
     #[inline]
     fn process(&mut self, d: &Decoded<'_>, len: u32, ts_ns: u64, c: &mut Counters) {
+        if d.tunnel.depth > 0 {
+            self.outer(d, len, ts_ns, c);
+        }
         let (key, side) = FlowKey::of(d);
         let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
         let out = &mut self.out;
@@ -343,7 +346,10 @@ impl Core {
         }) {
             Lookup::Found(i) => {
                 let f = self.table.get(i);
-                if f.deadline_passed(&self.table.timeouts, now) {
+                // A new SYN on a finished connection is the port being reused.
+                let reused = matches!(d.l4, L4::Tcp(t) if t.flags & (TCP_SYN | TCP_ACK) == TCP_SYN)
+                    && f.tcp.is_closed();
+                if reused || f.deadline_passed(&self.table.timeouts, now) {
                     // The old flow timed out before this packet: end it, start anew.
                     self.out.send(|w| write_flow_end(w, f, EndReason::Timeout));
                     self.table.remove(i);
@@ -366,7 +372,12 @@ impl Core {
         };
         let e = dir.index();
         f.pkts[e] += 1;
-        f.bytes[e] += len as u64;
+        // Inside a tunnel, Suricata counts the inner packet, not the outer frame.
+        f.bytes[e] += if d.inner_len > 0 {
+            d.inner_len as u64
+        } else {
+            len as u64
+        };
         f.ip_bytes[e] += d.ip.len as u64;
         f.payload_bytes[e] += d.payload.len() as u64;
         if now > f.last_ns {
@@ -374,12 +385,12 @@ impl Core {
         }
         match d.l4 {
             L4::Tcp(t) => {
-                let closed_before = f.tcp.flow_state() == "closed";
+                let closed_before = f.tcp.is_closed();
                 f.tcp.segment(e, &t, d.payload.len());
                 if t.flags & TCP_SYN != 0 {
                     f.stream[e].syn(t.seq);
                 }
-                let closed_now = f.tcp.flow_state() == "closed";
+                let closed_now = f.tcp.is_closed();
                 if !d.payload.is_empty() && f.app != AppProto::Failed {
                     let seq = if t.flags & TCP_SYN != 0 {
                         t.seq.wrapping_add(1)
@@ -427,6 +438,7 @@ impl Core {
                 if d.payload.is_empty() {
                     return;
                 }
+                f.tcp.note_data(e);
                 if f.app == AppProto::Unknown {
                     f.app = match detect::detect(Transport::Udp, dir, d.payload) {
                         AppProto::Unknown => AppProto::Failed,
@@ -460,6 +472,55 @@ impl Core {
                 }
             }
             L4::Other => {}
+        }
+    }
+
+    /// Counts a tunnelled packet on the tunnel's own flow (the outer UDP or GRE flow),
+    /// as Suricata and Zeek both report it; no application parsing happens there.
+    #[inline]
+    fn outer(&mut self, d: &Decoded<'_>, len: u32, ts_ns: u64, c: &mut Counters) {
+        let t = &d.tunnel;
+        let mut o = *d;
+        o.ip = t.outer;
+        o.l4 = t.outer_l4;
+        o.vlan_count = t.outer_vlan_count;
+        for v in o.vlans.iter_mut().skip(t.outer_vlan_count as usize) {
+            *v = 0;
+        }
+        o.tunnel = Default::default();
+        o.inner_len = 0;
+        let (key, side) = FlowKey::of(&o);
+        let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
+        let out = &mut self.out;
+        let i = match self.table.lookup(&key, now, |victim| {
+            out.send(|w| write_flow_end(w, victim, EndReason::Forced))
+        }) {
+            Lookup::Found(i) => i,
+            Lookup::Created(i) => {
+                let i = self.new_flow(i, &o, side, c);
+                self.table.get_mut(i).app = AppProto::Failed;
+                i
+            }
+        };
+        let f = self.table.get_mut(i);
+        let dir = if (side == Side::Lo) == f.client_lo {
+            Dir::ToServer
+        } else {
+            Dir::ToClient
+        };
+        let e = dir.index();
+        f.pkts[e] += 1;
+        f.bytes[e] += len as u64;
+        f.ip_bytes[e] += t.outer.len as u64;
+        if let L4::Udp(u) = t.outer_l4 {
+            let payload = (u.len as u64).saturating_sub(8);
+            f.payload_bytes[e] += payload;
+            if payload > 0 {
+                f.tcp.note_data(e);
+            }
+        }
+        if now > f.last_ns {
+            f.last_ns = now;
         }
     }
 
@@ -595,13 +656,14 @@ pub fn write_flow_end(w: &mut Writer<'_>, f: &Flow, reason: EndReason) -> bool {
         w.bytes(state.as_bytes());
         w.bytes(b"");
         let conn = match (f.pkts[0] > 0, f.pkts[1] > 0) {
+            _ if f.key.proto != 17 => "OTH",
             (true, true) => "SF",
             (true, false) => "S0",
             (false, true) => "SHR",
             _ => "OTH",
         };
         w.bytes(conn.as_bytes());
-        w.bytes(b"");
+        w.bytes(f.tcp.history());
     }
     w.bool(f.icmp_seen[0]);
     w.u8(f.icmp[0].0);
