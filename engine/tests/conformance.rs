@@ -31,7 +31,11 @@ fn cases(root: &Path) -> Vec<Case> {
     let mut out = Vec::new();
     let sv = root.join("suricata-verify");
     if let Ok(rd) = std::fs::read_dir(&sv) {
-        let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         dirs.sort();
         for d in dirs {
             if let Some(pcap) = suricata::pcap_of(&d) {
@@ -41,7 +45,9 @@ fn cases(root: &Path) -> Vec<Case> {
     }
     // suricata-verify tests copied among the malware and mixed captures (sv_*.test.yaml).
     for sub in ["malware", "mixed"] {
-        let Ok(rd) = std::fs::read_dir(root.join(sub)) else { continue };
+        let Ok(rd) = std::fs::read_dir(root.join(sub)) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
         files.sort();
         for f in &files {
@@ -51,20 +57,30 @@ fn cases(root: &Path) -> Vec<Case> {
                     let n = p.file_name().unwrap().to_string_lossy();
                     n.starts_with(stem) && (n.ends_with(".pcap") || n.ends_with(".pcapng"))
                 }) {
-                    out.push(Case::Suricata { dir: f.clone(), pcap: pcap.clone() });
+                    out.push(Case::Suricata {
+                        dir: f.clone(),
+                        pcap: pcap.clone(),
+                    });
                 }
             }
             if let Some(pcap) = name.strip_suffix(".out") {
                 let p = f.with_file_name(pcap);
                 if p.is_file() {
-                    out.push(Case::Ndpi { out: f.clone(), pcap: p });
+                    out.push(Case::Ndpi {
+                        out: f.clone(),
+                        pcap: p,
+                    });
                 }
             }
         }
     }
     let zt = root.join("zeek-traces");
     if let Ok(rd) = std::fs::read_dir(&zt) {
-        let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         dirs.sort();
         for d in dirs {
             let pcap = std::fs::read_dir(&d)
@@ -83,7 +99,9 @@ fn cases(root: &Path) -> Vec<Case> {
 #[test]
 fn agrees_with_suricata_zeek_and_ndpi() {
     let Some(root) = shared_pcaps() else { return };
-    let explained = Explained::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/explained.toml"));
+    let explained = Explained::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/explained.toml"),
+    );
     let all = cases(&root);
     assert!(all.len() >= 40, "found only {} cases", all.len());
     let results = parallel(&all, 3, |case| {
@@ -94,7 +112,10 @@ fn agrees_with_suricata_zeek_and_ndpi() {
         let run = replay(pcap, &[]);
         let mut t = Tally::new(&name);
         if !run.output.status.success() {
-            t.differ("replay", format!("exit {:?}: {}", run.output.status.code(), run.stderr()));
+            t.differ(
+                "replay",
+                format!("exit {:?}: {}", run.output.status.code(), run.stderr()),
+            );
             return t;
         }
         match case {
@@ -106,7 +127,10 @@ fn agrees_with_suricata_zeek_and_ndpi() {
     });
     let mut unexplained = Vec::new();
     let (mut agree, mut differ, mut expl, mut skipped) = (0, 0, 0, 0);
-    eprintln!("{:<72} {:>6} {:>6} {:>9} {:>7}", "file", "agree", "differ", "explained", "skipped");
+    eprintln!(
+        "{:<72} {:>6} {:>6} {:>9} {:>7}",
+        "file", "agree", "differ", "explained", "skipped"
+    );
     for mut t in results {
         t.apply(&explained);
         eprintln!(
@@ -124,13 +148,22 @@ fn agrees_with_suricata_zeek_and_ndpi() {
         differ += t.unexplained.len();
         expl += t.explained.len();
         skipped += t.skipped.len();
-        unexplained.extend(t.unexplained.iter().map(|(w, d)| format!("{}: {w}: {d}", t.name)));
+        unexplained.extend(
+            t.unexplained
+                .iter()
+                .map(|(w, d)| format!("{}: {w}: {d}", t.name)),
+        );
     }
     eprintln!("total: {agree} fields agree, {differ} differ unexplained, {expl} explained, {skipped} skipped");
     for e in explained.unused() {
         eprintln!("note: explanation not needed any more: {e}");
     }
-    assert!(unexplained.is_empty(), "{} unexplained differences:\n{}", unexplained.len(), unexplained.join("\n"));
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained differences:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
 }
 
 fn rel(root: &Path, p: &Path) -> String {

@@ -575,3 +575,19 @@ mod tests {
         assert_eq!((evicted, t.stats.evicted, t.len()), (1, 1, 16));
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn a_million_flows_fit_in_a_gibibyte() {
+        let per = FlowTable::bytes_per_flow();
+        eprintln!(
+            "flow entry {} bytes, {} with its index share",
+            std::mem::size_of::<Flow>(),
+            per
+        );
+        assert!(per * 1_000_000 < 1 << 30, "{per} bytes per flow");
+    }
+}

@@ -33,9 +33,13 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 /// YAML leaves `'12'` and `12` to the writer's taste).
 pub fn same(expected: &Value, ours: &Value) -> bool {
     match (expected, ours) {
-        (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => a == &b.to_string(),
+        (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => {
+            a == &b.to_string()
+        }
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
         _ => expected == ours,
     }
 }
@@ -115,10 +119,18 @@ impl Explained {
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let f: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for e in &f.explain {
-            assert!(!e.why.trim().is_empty(), "{}: every explanation needs a reason", path.display());
+            assert!(
+                !e.why.trim().is_empty(),
+                "{}: every explanation needs a reason",
+                path.display()
+            );
         }
         Explained {
-            entries: f.explain.into_iter().map(|e| (e.file, e.what, e.why)).collect(),
+            entries: f
+                .explain
+                .into_iter()
+                .map(|e| (e.file, e.what, e.why))
+                .collect(),
             used: RefCell::new(HashSet::new()),
         }
     }
@@ -146,5 +158,7 @@ impl Explained {
 
 /// Normalises an address for comparison (Zeek compresses IPv6, Suricata does not).
 pub fn norm_ip(s: &str) -> String {
-    s.parse::<std::net::IpAddr>().map(|a| a.to_string()).unwrap_or_else(|_| s.to_string())
+    s.parse::<std::net::IpAddr>()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| s.to_string())
 }

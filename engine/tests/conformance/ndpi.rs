@@ -50,7 +50,10 @@ fn parse(line: &str) -> Option<Line> {
     let mut parts = seg.split(" <-> ");
     let num = |p: &str| -> Option<(u64, u64)> {
         let (pk, by) = p.split_once(" pkts/")?;
-        Some((pk.trim().parse().ok()?, by.trim_end_matches(" bytes").trim().parse().ok()?))
+        Some((
+            pk.trim().parse().ok()?,
+            by.trim_end_matches(" bytes").trim().parse().ok()?,
+        ))
     };
     let (p1, b1) = num(parts.next()?)?;
     let (p2, b2) = parts.next().and_then(num).unwrap_or((0, 0));
@@ -70,17 +73,34 @@ fn parse(line: &str) -> Option<Line> {
 /// Compares one `.out` file.
 pub fn check(out: &Path, records: &[Value], t: &mut Tally) {
     let text = std::fs::read_to_string(out).unwrap();
-    let flows: Vec<&Value> = records.iter().filter(|r| r["event_type"] == "flow").collect();
-    for line in text.lines().filter(|l| l.starts_with('\t') && l.contains(" pkts/")) {
-        let Some(l) = parse(line.trim()) else { continue };
+    let flows: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["event_type"] == "flow")
+        .collect();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with('\t') && l.contains(" pkts/"))
+    {
+        let Some(l) = parse(line.trim()) else {
+            continue;
+        };
         if l.proto != "TCP" && l.proto != "UDP" {
-            t.skip(format!("{} {:?}", l.proto, l.a), "non-TCP/UDP flows are keyed differently by nDPI");
+            t.skip(
+                format!("{} {:?}", l.proto, l.a),
+                "non-TCP/UDP flows are keyed differently by nDPI",
+            );
             continue;
         }
         let port = |v: &Value| v.as_u64().unwrap_or(0) as u16;
         let found = flows.iter().find(|r| {
-            let s = (norm_ip(r["src_ip"].as_str().unwrap_or("")), port(&r["src_port"]));
-            let d = (norm_ip(r["dest_ip"].as_str().unwrap_or("")), port(&r["dest_port"]));
+            let s = (
+                norm_ip(r["src_ip"].as_str().unwrap_or("")),
+                port(&r["src_port"]),
+            );
+            let d = (
+                norm_ip(r["dest_ip"].as_str().unwrap_or("")),
+                port(&r["dest_port"]),
+            );
             (s == l.a && d == l.b) || (s == l.b && d == l.a)
         });
         let w = format!("{} {}:{} <-> {}:{}", l.proto, l.a.0, l.a.1, l.b.0, l.b.1);
@@ -90,38 +110,81 @@ pub fn check(out: &Path, records: &[Value], t: &mut Tally) {
         };
         // nDPI writes the flow from its first packet's source, like Vigil unless Vigil
         // turned a SYN-ACK-first flow round; compare in nDPI's orientation.
-        let ours_fwd = norm_ip(f["src_ip"].as_str().unwrap_or("")) == l.a.0 && port(&f["src_port"]) == l.a.1;
+        let ours_fwd =
+            norm_ip(f["src_ip"].as_str().unwrap_or("")) == l.a.0 && port(&f["src_port"]) == l.a.1;
         let (p, b) = if ours_fwd {
-            ((&f["flow"]["pkts_toserver"], &f["flow"]["pkts_toclient"]), (&f["flow"]["bytes_toserver"], &f["flow"]["bytes_toclient"]))
+            (
+                (&f["flow"]["pkts_toserver"], &f["flow"]["pkts_toclient"]),
+                (&f["flow"]["bytes_toserver"], &f["flow"]["bytes_toclient"]),
+            )
         } else {
-            ((&f["flow"]["pkts_toclient"], &f["flow"]["pkts_toserver"]), (&f["flow"]["bytes_toclient"], &f["flow"]["bytes_toserver"]))
+            (
+                (&f["flow"]["pkts_toclient"], &f["flow"]["pkts_toserver"]),
+                (&f["flow"]["bytes_toclient"], &f["flow"]["bytes_toserver"]),
+            )
         };
-        let got = (p.0.as_u64().unwrap_or(0), p.1.as_u64().unwrap_or(0), b.0.as_u64().unwrap_or(0), b.1.as_u64().unwrap_or(0));
+        let got = (
+            p.0.as_u64().unwrap_or(0),
+            p.1.as_u64().unwrap_or(0),
+            b.0.as_u64().unwrap_or(0),
+            b.1.as_u64().unwrap_or(0),
+        );
         if got == (l.pkts.0, l.pkts.1, l.bytes.0, l.bytes.1) {
             t.agree(4);
         } else {
-            t.differ(format!("{w} counts"), format!("ndpi {}/{} pkts {}/{} bytes, vigil {}/{} pkts {}/{} bytes", l.pkts.0, l.pkts.1, l.bytes.0, l.bytes.1, got.0, got.1, got.2, got.3));
+            t.differ(
+                format!("{w} counts"),
+                format!(
+                    "ndpi {}/{} pkts {}/{} bytes, vigil {}/{} pkts {}/{} bytes",
+                    l.pkts.0, l.pkts.1, l.bytes.0, l.bytes.1, got.0, got.1, got.2, got.3
+                ),
+            );
         }
         let fid = &f["flow_id"];
-        let same_flow = |et: &'static str| records.iter().filter(move |r| r["event_type"] == et && &r["flow_id"] == fid);
+        let same_flow = |et: &'static str| {
+            records
+                .iter()
+                .filter(move |r| r["event_type"] == et && &r["flow_id"] == fid)
+        };
         if let Some(h) = &l.host {
-            let mut names: Vec<String> = same_flow("http").filter_map(|r| r["http"]["hostname"].as_str().map(str::to_string)).collect();
-            names.extend(same_flow("tls").filter_map(|r| r["tls"]["sni"].as_str().map(str::to_string)));
-            names.extend(same_flow("quic").filter_map(|r| r["quic"]["sni"].as_str().map(str::to_string)));
-            if l.app.contains("DNS") || l.app.contains("MDNS") || l.app.contains("NetBIOS") || l.app.contains("LLMNR") {
-                t.skip(format!("{w} hostname"), "nDPI's hostname of a name-service flow is the name queried");
+            let mut names: Vec<String> = same_flow("http")
+                .filter_map(|r| r["http"]["hostname"].as_str().map(str::to_string))
+                .collect();
+            names.extend(
+                same_flow("tls").filter_map(|r| r["tls"]["sni"].as_str().map(str::to_string)),
+            );
+            names.extend(
+                same_flow("quic").filter_map(|r| r["quic"]["sni"].as_str().map(str::to_string)),
+            );
+            if l.app.contains("DNS")
+                || l.app.contains("MDNS")
+                || l.app.contains("NetBIOS")
+                || l.app.contains("LLMNR")
+            {
+                t.skip(
+                    format!("{w} hostname"),
+                    "nDPI's hostname of a name-service flow is the name queried",
+                );
             } else if names.iter().any(|n| n.eq_ignore_ascii_case(h)) {
                 t.agree(1);
             } else {
-                t.differ(format!("{w} hostname"), format!("ndpi {h}, vigil {names:?} (app {})", l.app));
+                t.differ(
+                    format!("{w} hostname"),
+                    format!("ndpi {h}, vigil {names:?} (app {})", l.app),
+                );
             }
         }
         if let Some(ua) = &l.ua {
-            let uas: Vec<String> = same_flow("http").filter_map(|r| r["http"]["http_user_agent"].as_str().map(str::to_string)).collect();
+            let uas: Vec<String> = same_flow("http")
+                .filter_map(|r| r["http"]["http_user_agent"].as_str().map(str::to_string))
+                .collect();
             if uas.iter().any(|u| u == ua) {
                 t.agree(1);
             } else {
-                t.differ(format!("{w} user_agent"), format!("ndpi {ua}, vigil {uas:?}"));
+                t.differ(
+                    format!("{w} user_agent"),
+                    format!("ndpi {ua}, vigil {uas:?}"),
+                );
             }
         }
     }

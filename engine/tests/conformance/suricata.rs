@@ -40,10 +40,16 @@ const FIELDS: &[&str] = &[
 const NOT_WRITTEN: &[(&str, &str)] = &[
     ("pcap_cnt", "Suricata's packet counter in the capture"),
     ("tx_id", "Suricata's transaction counter"),
-    ("flow.alerted", "set by Suricata rule alerts; Vigil has no rule engine"),
+    (
+        "flow.alerted",
+        "set by Suricata rule alerts; Vigil has no rule engine",
+    ),
     ("alert.", "Suricata rule alerts"),
     ("in_iface", "capture interface name"),
-    ("tls.session_resumed", "written only by some Suricata versions"),
+    (
+        "tls.session_resumed",
+        "written only by some Suricata versions",
+    ),
 ];
 
 /// The capture a suricata-verify test runs on.
@@ -69,13 +75,9 @@ pub fn pcap_of(dir: &Path) -> Option<PathBuf> {
     let name = Path::new(rel).file_name()?;
     let parent = Path::new(rel).parent()?.file_name()?;
     let root = dir.parent()?;
-    for cand in [root.join(parent).join(name), dir.join(rel)] {
-        if cand.is_file() {
-            return Some(cand);
-        }
-    }
-    // cond-log-dns-dig's capture was copied next to the test that uses it.
-    None
+    [root.join(parent).join(name), dir.join(rel)]
+        .into_iter()
+        .find(|c| c.is_file())
 }
 
 /// Flattens a YAML `match` map into (path, expected) pairs.
@@ -85,9 +87,16 @@ fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Value)>) 
             for (k, v) in m {
                 let key = match k {
                     serde_yaml::Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
                 };
-                let p = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+                let p = if prefix.is_empty() {
+                    key
+                } else {
+                    format!("{prefix}.{key}")
+                };
                 if matches!(v, serde_yaml::Value::Mapping(_)) {
                     flatten(&p, v, out);
                 } else {
@@ -95,13 +104,20 @@ fn flatten(prefix: &str, v: &serde_yaml::Value, out: &mut Vec<(String, Value)>) 
                 }
             }
         }
-        _ => out.push((prefix.to_string(), serde_json::to_value(v).unwrap_or(Value::Null))),
+        _ => out.push((
+            prefix.to_string(),
+            serde_json::to_value(v).unwrap_or(Value::Null),
+        )),
     }
 }
 
 /// Compares the records of one test against its checks.
 pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
-    let yaml = if dir.is_dir() { dir.join("test.yaml") } else { dir.to_path_buf() };
+    let yaml = if dir.is_dir() {
+        dir.join("test.yaml")
+    } else {
+        dir.to_path_buf()
+    };
     let text = std::fs::read_to_string(&yaml).unwrap();
     let y: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     let Some(checks) = y.get("checks").and_then(|c| c.as_sequence()) else {
@@ -125,7 +141,10 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
         match &et {
             Some(e) if TYPES.contains(&e.as_str()) => {}
             Some(e) => {
-                t.skip(format!("check {i}"), format!("event_type {e}: not one Vigil writes"));
+                t.skip(
+                    format!("check {i}"),
+                    format!("event_type {e}: not one Vigil writes"),
+                );
                 continue;
             }
             None => {
@@ -138,7 +157,10 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
         for (k, v) in &fields {
             if let Some((_, why)) = NOT_WRITTEN.iter().find(|(p, _)| k.starts_with(p)) {
                 t.skip(format!("check {i} {k}"), *why);
-            } else if FIELDS.iter().any(|p| k == p || (p.ends_with('.') && k.starts_with(p))) {
+            } else if FIELDS
+                .iter()
+                .any(|p| k == p || (p.ends_with('.') && k.starts_with(p)))
+            {
                 compared.push((k.clone(), v.clone()));
             } else {
                 t.skip(format!("check {i} {k}"), "a field Vigil does not write");
@@ -146,7 +168,11 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
         }
         let matching = records
             .iter()
-            .filter(|r| compared.iter().all(|(k, v)| get(r, k).is_some_and(|ours| same(v, ours))))
+            .filter(|r| {
+                compared
+                    .iter()
+                    .all(|(k, v)| get(r, k).is_some_and(|ours| same(v, ours)))
+            })
             .count() as u64;
         if matching == count {
             t.agree(compared.len());
@@ -156,14 +182,24 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
         let best = records
             .iter()
             .filter(|r| r["event_type"] == et.as_str())
-            .max_by_key(|r| compared.iter().filter(|(k, v)| get(r, k).is_some_and(|o| same(v, o))).count());
+            .max_by_key(|r| {
+                compared
+                    .iter()
+                    .filter(|(k, v)| get(r, k).is_some_and(|o| same(v, o)))
+                    .count()
+            });
         let mut detail = format!("{matching} records match, {count} expected");
         let mut what = format!("check {i} {et}");
         if let Some(r) = best {
             let off: Vec<String> = compared
                 .iter()
                 .filter(|(k, v)| !get(r, k).is_some_and(|o| same(v, o)))
-                .map(|(k, v)| format!("{k}: want {v}, got {}", get(r, k).map_or("nothing".into(), |o| o.to_string())))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}: want {v}, got {}",
+                        get(r, k).map_or("nothing".into(), |o| o.to_string())
+                    )
+                })
                 .collect();
             if let Some(first) = compared
                 .iter()
@@ -172,7 +208,10 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
                 what = format!("check {i} {}", first.0);
             }
             if !off.is_empty() {
-                detail = format!("{detail}; closest {et} record differs in {}", off.join(", "));
+                detail = format!(
+                    "{detail}; closest {et} record differs in {}",
+                    off.join(", ")
+                );
             }
         } else {
             detail = format!("{detail}; no {et} record at all");

@@ -23,7 +23,13 @@ fn read_log(path: &Path) -> Option<Log> {
         } else if !fields.is_empty() {
             let vals: Vec<&str> = line.split('\t').collect();
             if vals.len() == fields.len() {
-                rows.push(fields.iter().cloned().zip(vals.iter().map(|s| s.to_string())).collect());
+                rows.push(
+                    fields
+                        .iter()
+                        .cloned()
+                        .zip(vals.iter().map(|s| s.to_string()))
+                        .collect(),
+                );
             }
         }
     }
@@ -44,7 +50,9 @@ fn rec_tuple(r: &Value) -> (String, String, String, String) {
         norm_ip(r["src_ip"].as_str().unwrap_or("")),
         r["src_port"].as_u64().map_or("0".into(), |p| p.to_string()),
         norm_ip(r["dest_ip"].as_str().unwrap_or("")),
-        r["dest_port"].as_u64().map_or("0".into(), |p| p.to_string()),
+        r["dest_port"]
+            .as_u64()
+            .map_or("0".into(), |p| p.to_string()),
     )
 }
 
@@ -56,7 +64,10 @@ fn field(t: &mut Tally, what: &str, zeek: Option<&String>, ours: Option<String>)
     }
     match ours {
         Some(o) if &o == z => t.agree(1),
-        o => t.differ(what.to_string(), format!("zeek {z}, vigil {}", o.unwrap_or_else(|| "nothing".into()))),
+        o => t.differ(
+            what.to_string(),
+            format!("zeek {z}, vigil {}", o.unwrap_or_else(|| "nothing".into())),
+        ),
     }
 }
 
@@ -71,7 +82,9 @@ fn s(v: &Value) -> Option<String> {
 
 /// Compares the baselines of one trace directory.
 pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
-    let mut logs: Vec<_> = std::fs::read_dir(dir.join("baseline")).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut logs: Vec<_> = std::fs::read_dir(dir.join("baseline"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     logs.sort();
     for path in logs {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -79,7 +92,10 @@ pub fn check(dir: &Path, records: &[Value], t: &mut Tally) {
             .into_iter()
             .find(|k| name.contains(&format!(".{k}.log")));
         let Some(kind) = kind else {
-            t.skip(name.clone(), "not a log Vigil has an equivalent of (tunnel, notice, print output)");
+            t.skip(
+                name.clone(),
+                "not a log Vigil has an equivalent of (tunnel, notice, print output)",
+            );
             continue;
         };
         let Some(log) = read_log(&path) else {
@@ -116,7 +132,9 @@ fn conn(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             let rt = rec_tuple(r);
             if icmp {
                 // Zeek puts the ICMP type in orig_p; EVE has no ports for ICMP.
-                rt.0 == tup.0 && rt.2 == tup.2 && s(&r["icmp_type"]).as_deref() == Some(tup.1.as_str())
+                rt.0 == tup.0
+                    && rt.2 == tup.2
+                    && s(&r["icmp_type"]).as_deref() == Some(tup.1.as_str())
             } else {
                 rt == tup
             }
@@ -125,16 +143,59 @@ fn conn(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             t.differ(format!("{w} flow"), "no flow record for this connection");
             continue;
         };
-        field(t, &format!("{w} conn_state"), row.get("conn_state"), s(&f["vigil"]["conn_state"]));
-        field(t, &format!("{w} history"), row.get("history"), s(&f["vigil"]["history"]));
-        field(t, &format!("{w} orig_pkts"), row.get("orig_pkts"), s(&f["flow"]["pkts_toserver"]));
-        field(t, &format!("{w} resp_pkts"), row.get("resp_pkts"), s(&f["flow"]["pkts_toclient"]));
-        field(t, &format!("{w} orig_ip_bytes"), row.get("orig_ip_bytes"), s(&f["vigil"]["orig_ip_bytes"]));
-        field(t, &format!("{w} resp_ip_bytes"), row.get("resp_ip_bytes"), s(&f["vigil"]["resp_ip_bytes"]));
-        field(t, &format!("{w} orig_bytes"), row.get("orig_bytes"), s(&f["vigil"]["orig_bytes"]));
-        field(t, &format!("{w} resp_bytes"), row.get("resp_bytes"), s(&f["vigil"]["resp_bytes"]));
+        field(
+            t,
+            &format!("{w} conn_state"),
+            row.get("conn_state"),
+            s(&f["vigil"]["conn_state"]),
+        );
+        field(
+            t,
+            &format!("{w} history"),
+            row.get("history"),
+            s(&f["vigil"]["history"]),
+        );
+        field(
+            t,
+            &format!("{w} orig_pkts"),
+            row.get("orig_pkts"),
+            s(&f["flow"]["pkts_toserver"]),
+        );
+        field(
+            t,
+            &format!("{w} resp_pkts"),
+            row.get("resp_pkts"),
+            s(&f["flow"]["pkts_toclient"]),
+        );
+        field(
+            t,
+            &format!("{w} orig_ip_bytes"),
+            row.get("orig_ip_bytes"),
+            s(&f["vigil"]["orig_ip_bytes"]),
+        );
+        field(
+            t,
+            &format!("{w} resp_ip_bytes"),
+            row.get("resp_ip_bytes"),
+            s(&f["vigil"]["resp_ip_bytes"]),
+        );
+        field(
+            t,
+            &format!("{w} orig_bytes"),
+            row.get("orig_bytes"),
+            s(&f["vigil"]["orig_bytes"]),
+        );
+        field(
+            t,
+            &format!("{w} resp_bytes"),
+            row.get("resp_bytes"),
+            s(&f["vigil"]["resp_bytes"]),
+        );
         if svc != "-" {
-            let ours = f["app_proto"].as_str().map(|a| if a == "failed" { "-" } else { a }).map(str::to_string);
+            let ours = f["app_proto"]
+                .as_str()
+                .map(|a| if a == "failed" { "-" } else { a })
+                .map(str::to_string);
             field(t, &format!("{w} service"), Some(&svc.to_string()), ours);
         }
     }
@@ -149,20 +210,48 @@ fn http(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
         let mine: Vec<&&Value> = txs.iter().filter(|r| rec_tuple(r) == tup).collect();
         let w = format!("{name} {}:{} tx {}", tup.0, tup.1, *n);
         let Some(h) = mine.get(*n) else {
-            t.differ(format!("{w} http"), format!("{} http records for this connection", mine.len()));
+            t.differ(
+                format!("{w} http"),
+                format!("{} http records for this connection", mine.len()),
+            );
             *n += 1;
             continue;
         };
         *n += 1;
         let h = &h["http"];
-        field(t, &format!("{w} method"), row.get("method"), s(&h["http_method"]));
+        field(
+            t,
+            &format!("{w} method"),
+            row.get("method"),
+            s(&h["http_method"]),
+        );
         field(t, &format!("{w} host"), row.get("host"), s(&h["hostname"]));
         field(t, &format!("{w} uri"), row.get("uri"), s(&h["url"]));
-        field(t, &format!("{w} user_agent"), row.get("user_agent"), s(&h["http_user_agent"]));
-        field(t, &format!("{w} status_code"), row.get("status_code"), s(&h["status"]));
-        field(t, &format!("{w} response_body_len"), row.get("response_body_len"), s(&h["length"]));
+        field(
+            t,
+            &format!("{w} user_agent"),
+            row.get("user_agent"),
+            s(&h["http_user_agent"]),
+        );
+        field(
+            t,
+            &format!("{w} status_code"),
+            row.get("status_code"),
+            s(&h["status"]),
+        );
+        field(
+            t,
+            &format!("{w} response_body_len"),
+            row.get("response_body_len"),
+            s(&h["length"]),
+        );
         let version = row.get("version").map(|v| format!("HTTP/{v}"));
-        field(t, &format!("{w} version"), version.as_ref(), s(&h["protocol"]));
+        field(
+            t,
+            &format!("{w} version"),
+            version.as_ref(),
+            s(&h["protocol"]),
+        );
     }
 }
 
@@ -177,26 +266,51 @@ fn dns(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             (rt == tup || (rt.0 == tup.2 && rt.1 == tup.3 && rt.2 == tup.0 && rt.3 == tup.1))
                 && s(&r["dns"]["id"]).as_deref() == Some(id.as_str())
         };
-        let q = msgs.iter().filter(same_conn).find(|r| r["dns"]["type"] == "request").or_else(|| msgs.iter().filter(same_conn).next());
-        let resp = msgs.iter().filter(same_conn).find(|r| r["dns"]["type"] == "response");
+        let q = msgs
+            .iter()
+            .filter(same_conn)
+            .find(|r| r["dns"]["type"] == "request")
+            .or_else(|| msgs.iter().find(same_conn));
+        let resp = msgs
+            .iter()
+            .filter(same_conn)
+            .find(|r| r["dns"]["type"] == "response");
         let Some(q) = q else {
             t.differ(format!("{w} dns"), "no dns record for this transaction");
             continue;
         };
-        let query = q["dns"]["queries"][0]["rrname"].as_str().map(str::to_string);
+        let query = q["dns"]["queries"][0]["rrname"]
+            .as_str()
+            .map(str::to_string);
         field(t, &format!("{w} query"), row.get("query"), query);
-        let qtype = q["dns"]["queries"][0]["rrtype"].as_str().map(str::to_string);
+        let qtype = q["dns"]["queries"][0]["rrtype"]
+            .as_str()
+            .map(str::to_string);
         field(t, &format!("{w} qtype_name"), row.get("qtype_name"), qtype);
         if let Some(r) = resp {
-            field(t, &format!("{w} rcode_name"), row.get("rcode_name"), s(&r["dns"]["rcode"]));
+            field(
+                t,
+                &format!("{w} rcode_name"),
+                row.get("rcode_name"),
+                s(&r["dns"]["rcode"]),
+            );
             if let Some(z) = row.get("answers") {
                 if z != "-" {
                     let ours: Vec<String> = r["dns"]["answers"]
                         .as_array()
-                        .map(|a| a.iter().filter_map(|x| x["rdata"].as_str().map(|s| norm_ip(s))).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x["rdata"].as_str().map(norm_ip))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     let want: Vec<String> = z.split(',').map(norm_ip).collect();
-                    field(t, &format!("{w} answers"), Some(&want.join(",")), Some(ours.join(",")));
+                    field(
+                        t,
+                        &format!("{w} answers"),
+                        Some(&want.join(",")),
+                        Some(ours.join(",")),
+                    );
                 }
             }
         } else if row.get("rcode_name").is_some_and(|r| r != "-") {
@@ -224,7 +338,12 @@ fn ssl(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
         let w = format!("{name} {}:{}", tup.0, tup.1);
         if let Some(q) = quic.iter().find(|r| rec_tuple(r) == tup) {
             // TLS inside QUIC: Zeek's ssl.log carries its server name.
-            field(t, &format!("{w} server_name"), row.get("server_name"), s(&q["quic"]["sni"]));
+            field(
+                t,
+                &format!("{w} server_name"),
+                row.get("server_name"),
+                s(&q["quic"]["sni"]),
+            );
             continue;
         }
         let Some(r) = tls.iter().find(|r| rec_tuple(r) == tup) else {
@@ -232,31 +351,55 @@ fn ssl(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             continue;
         };
         let version = row.get("version").map(|v| tls_version(v));
-        field(t, &format!("{w} version"), version.as_ref(), s(&r["tls"]["version"]));
-        field(t, &format!("{w} server_name"), row.get("server_name"), s(&r["tls"]["sni"]));
+        field(
+            t,
+            &format!("{w} version"),
+            version.as_ref(),
+            s(&r["tls"]["version"]),
+        );
+        field(
+            t,
+            &format!("{w} server_name"),
+            row.get("server_name"),
+            s(&r["tls"]["sni"]),
+        );
     }
 }
 
 fn x509(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
     let tls = of_type(records, "tls");
     for row in &log.rows {
-        let Some(serial) = row.get("certificate.serial") else { continue };
+        let Some(serial) = row.get("certificate.serial") else {
+            continue;
+        };
         let w = format!("{name} serial {serial}");
         // Suricata prints the serial as colon-separated upper-case hex bytes.
         let found = tls.iter().find(|r| {
-            r["tls"]["serial"].as_str().is_some_and(|s| s.replace(':', "").trim_start_matches('0') == serial.trim_start_matches('0'))
+            r["tls"]["serial"].as_str().is_some_and(|s| {
+                s.replace(':', "").trim_start_matches('0') == serial.trim_start_matches('0')
+            })
         });
         let Some(r) = found else {
-            t.skip(w, "an intermediate or client certificate: Vigil reports the server's leaf");
+            t.skip(
+                w,
+                "an intermediate or client certificate: Vigil reports the server's leaf",
+            );
             continue;
         };
         t.agree(1);
         // Zeek writes "CN=x,O=y" in RFC 4514 order, Suricata "CN=x, O=y"-style in the
         // certificate's order; compare the sets of components.
-        for (z, ours) in [("certificate.subject", "subject"), ("certificate.issuer", "issuerdn")] {
+        for (z, ours) in [
+            ("certificate.subject", "subject"),
+            ("certificate.issuer", "issuerdn"),
+        ] {
             let Some(zv) = row.get(z) else { continue };
             let norm = |s: &str| {
-                let mut v: Vec<String> = s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+                let mut v: Vec<String> = s
+                    .split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect();
                 v.sort();
                 v.join(",")
             };
@@ -275,7 +418,12 @@ fn quic(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             t.differ(format!("{w} quic"), "no quic record for this connection");
             continue;
         };
-        field(t, &format!("{w} server_name"), row.get("server_name"), s(&r["quic"]["sni"]));
+        field(
+            t,
+            &format!("{w} server_name"),
+            row.get("server_name"),
+            s(&r["quic"]["sni"]),
+        );
         if let Some(v) = row.get("version") {
             let ours = r["quic"]["version"].as_str().map(|x| x.to_string());
             field(t, &format!("{w} version"), Some(v), ours);
