@@ -862,4 +862,29 @@ fn own_tls12_resumption() {
     assert_eq!(tls[1].obj("tls")["session_resumed"], true);
     assert!(tls[1].s("tls", "subject").is_none());
     assert_eq!(tls[1].s("tls", "sni").unwrap(), "leaf.vigil.test");
+    // The worker flags the echo itself in the ServerHello record.
+    let sh_flags: Vec<u8> = flows(&own("tls12-resumed.pcap"))
+        .iter()
+        .map(|fl| {
+            let recs = drive_tls(fl);
+            let sh = recs
+                .iter()
+                .find(|r| r.2 == RecordKind::TlsServerHello)
+                .unwrap();
+            vigil::app::tls::ServerHelloRec::read(&mut Reader::new(&sh.3))
+                .unwrap()
+                .flags
+        })
+        .collect();
+    assert_eq!(sh_flags, vec![0, 1]);
+    // TLS 1.3 echoes the client's id too, which is not a resumption.
+    let fl = &flows(&own("tls13-alpn.pcap"))[0];
+    let recs = drive_tls(fl);
+    let sh = recs
+        .iter()
+        .find(|r| r.2 == RecordKind::TlsServerHello)
+        .unwrap();
+    let sh = vigil::app::tls::ServerHelloRec::read(&mut Reader::new(&sh.3)).unwrap();
+    assert_eq!(sh.session_id.len(), 32);
+    assert_eq!(sh.flags, 0);
 }

@@ -137,7 +137,7 @@ impl<'a> U16s<'a> {
         let b = b.get(..b.len() & !1).unwrap_or(&[]);
         let left = if skip_grease {
             b.chunks_exact(2)
-                .filter(|c| !is_grease(u16::from_be_bytes([c[0], c[1]])))
+                .filter(|c| be16(c, 0).is_some_and(|v| !is_grease(v)))
                 .count()
         } else {
             b.len() / 2

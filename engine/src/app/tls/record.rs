@@ -25,7 +25,8 @@
 //! 5. `u16` supported_versions value (0 if absent)
 //! 6. `bytes` selected ALPN protocol (empty if none)
 //! 7. `bytes` session id
-//! 8. `u8` flags: 4 = record cut
+//! 8. `u8` flags: 1 = the server echoed the client's session id (a resumption),
+//!    4 = record cut
 //!
 //! `TlsCertificate`
 //! 1. `u16` number of certificates in the chain (0 = unknown: message too long to count)
@@ -42,6 +43,8 @@ pub const CH_HAS_SNI: u8 = 1;
 pub const CH_GREASE: u8 = 2;
 /// Flag: the record did not fit and some field was cut.
 pub const REC_CUT: u8 = 4;
+/// ServerHello flag: the server echoed the client's (non-empty) session id.
+pub const SH_RESUMED: u8 = 1;
 /// Certificate flag: the leaf DER was cut.
 pub const CERT_CUT: u8 = 1;
 
@@ -79,8 +82,8 @@ fn client_hello_has_grease(ch: &ClientHelloView<'_>) -> bool {
         || any(ch.supported_versions)
 }
 
-/// Writes a `TlsServerHello` record body.
-pub(crate) fn write_server_hello(w: &mut Writer<'_>, sh: &ServerHelloView<'_>) {
+/// Writes a `TlsServerHello` record body; `echoed`: the session id is the client's.
+pub(crate) fn write_server_hello(w: &mut Writer<'_>, sh: &ServerHelloView<'_>, echoed: bool) {
     w.u16(sh.legacy_version);
     w.u16(sh.cipher);
     w.u8(sh.compression);
@@ -88,7 +91,10 @@ pub(crate) fn write_server_hello(w: &mut Writer<'_>, sh: &ServerHelloView<'_>) {
     w.u16(sh.selected_version);
     w.bytes(sh.alpn.unwrap_or(&[]));
     w.bytes(sh.session_id);
-    let flags = if w.overflow { REC_CUT } else { 0 };
+    let mut flags = if echoed { SH_RESUMED } else { 0 };
+    if w.overflow {
+        flags |= REC_CUT;
+    }
     w.u8(flags);
 }
 
@@ -214,7 +220,7 @@ pub struct ServerHelloRec {
     pub alpn: Option<Vec<u8>>,
     /// Session id.
     pub session_id: Vec<u8>,
-    /// `REC_CUT` flag.
+    /// `SH_RESUMED` / `REC_CUT` flags.
     pub flags: u8,
 }
 

@@ -8,7 +8,7 @@
 use super::cert::{cert_fields, fingerprint, format_time, CertFields};
 use super::fingerprint::{ja3_string, ja3s_string, ja4, md5_hex};
 use super::hello::is_tls13;
-use super::record::{CertificateRec, ClientHelloRec, ServerHelloRec, CERT_CUT};
+use super::record::{CertificateRec, ClientHelloRec, ServerHelloRec, CERT_CUT, SH_RESUMED};
 use crate::app::{Dir, EveBody, RecordCtx, RecordKind, Tracker};
 use crate::wire::Reader;
 use serde_json::{json, Map, Value};
@@ -48,6 +48,7 @@ impl Session {
     fn resumed(&self) -> bool {
         match (&self.ch, &self.sh) {
             (Some(ch), Some(sh)) => !ch.session_id.is_empty() && ch.session_id == sh.session_id,
+            (None, Some(sh)) => sh.flags & SH_RESUMED != 0,
             _ => false,
         }
     }

@@ -54,10 +54,22 @@ struct DirState {
     flags: u8,
 }
 
-/// Per-flow TLS state for both directions (16 bytes; it lives in every flow entry).
+/// Per-flow TLS state for both directions (20 bytes; it lives in every flow entry).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TlsState {
     d: [DirState; 2],
+    /// A hash of the client's session id (0: none), to tell a resumption when the
+    /// server echoes it.
+    sid: u32,
+}
+
+/// FNV-1a of a session id, never 0.
+fn sid_hash(id: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id {
+        h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+    }
+    h | 1
 }
 
 /// Result of putting a handshake message's first bytes together.
@@ -147,7 +159,7 @@ impl TlsState {
         if st.flags & F_DONE != 0 {
             return Progress::Done;
         }
-        let p = step(st, dir, data, scratch, sink);
+        let p = step(st, &mut self.sid, dir, data, scratch, sink);
         if p == Progress::Done {
             st.flags |= F_DONE;
         }
@@ -190,6 +202,7 @@ enum Msg {
 /// The body of [`TlsState::data`].
 fn step(
     st: &mut DirState,
+    sid: &mut u32,
     dir: Dir,
     data: &[u8],
     scratch: &mut [u8],
@@ -246,7 +259,7 @@ fn step(
         }
         // A handshake message starts here.
         let pending = data.len() - pos;
-        let msg = message(st, dir, data, pos, scratch, sink);
+        let msg = message(st, sid, dir, data, pos, scratch, sink);
         match msg {
             Msg::Skip(n) => st.skip = n.min(u32::MAX as usize) as u32,
             Msg::Done => return Progress::Done,
@@ -264,6 +277,7 @@ fn step(
 /// Handles the handshake message starting at `pos` (inside a handshake record).
 fn message(
     st: &DirState,
+    sid: &mut u32,
     dir: Dir,
     data: &[u8],
     pos: usize,
@@ -281,8 +295,8 @@ fn message(
         Gather::More => return Msg::Wait,
         Gather::Broken => return Msg::Done,
     };
-    let msg_type = hdr[0];
-    let len = be24(&hdr[1..]).unwrap_or(0);
+    let [msg_type, l0, l1, l2] = hdr;
+    let len = be24(&[l0, l1, l2]).unwrap_or(0);
     let total = len + 4;
     match (dir, msg_type) {
         (Dir::ToServer, HS_CLIENT_HELLO) => {
@@ -295,6 +309,9 @@ fn message(
                 Gather::Broken => return Msg::Done,
             };
             if let Some(ch) = msg.get(4..).and_then(parse_client_hello) {
+                if !ch.session_id.is_empty() {
+                    *sid = sid_hash(ch.session_id);
+                }
                 sink.emit(RecordKind::TlsClientHello, &mut |w| {
                     write_client_hello(w, &ch);
                     true
@@ -315,7 +332,12 @@ fn message(
                 return Msg::Done;
             };
             sink.emit(RecordKind::TlsServerHello, &mut |w| {
-                write_server_hello(w, &sh);
+                // TLS 1.3 always echoes the id (middlebox compatibility): no resumption.
+                let echoed = *sid != 0
+                    && !sh.session_id.is_empty()
+                    && sid_hash(sh.session_id) == *sid
+                    && !is_tls13(sh.version());
+                write_server_hello(w, &sh, echoed);
                 true
             });
             if is_tls13(sh.version()) {
