@@ -888,3 +888,89 @@ fn own_tls12_resumption() {
     assert_eq!(sh.session_id.len(), 32);
     assert_eq!(sh.flags, 0);
 }
+
+/// Random but TLS-shaped streams (plausible record headers, handshake headers with
+/// random types and lengths, hellos and certificates cut anywhere, records of any size,
+/// random segmentation): the worker never panics, never consumes past the end and
+/// never leaves 16 KB pending (`drive_tls_chunks` asserts both).
+#[test]
+fn tls_shaped_random_streams_respect_the_pending_limit() {
+    let mut seed = 0x0123_4567_89ab_cdefu64;
+    let mut rnd = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let real: Vec<Vec<u8>> = tls_flows()
+        .iter()
+        .take(10)
+        .flat_map(|(_, fl, _)| {
+            let c = tcp_chunks(fl);
+            [Dir::ToServer, Dir::ToClient].map(|d| {
+                c.iter()
+                    .filter(|x| x.1 == d)
+                    .flat_map(|x| x.2.clone())
+                    .collect::<Vec<u8>>()
+            })
+        })
+        .collect();
+    let mut emitted = 0;
+    for round in 0..3000 {
+        // A handshake payload: a few messages with random types and lengths, bodies
+        // random or cut from real handshakes.
+        let mut hs_bytes = Vec::new();
+        for _ in 0..1 + rnd(4) {
+            let ty = [1u8, 2, 11, 14, 12, 16, 0, 99][rnd(8) as usize];
+            let len = match rnd(4) {
+                0 => rnd(64) as usize,
+                1 => rnd(4000) as usize,
+                2 => rnd(20000) as usize,
+                _ => rnd(1 << 24) as usize,
+            };
+            hs_bytes.push(ty);
+            hs_bytes.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
+            let body_len = len.min(rnd(20000) as usize);
+            if !real.is_empty() && rnd(2) == 0 {
+                let r = &real[rnd(real.len() as u64) as usize];
+                let start = rnd(r.len() as u64 + 1) as usize;
+                hs_bytes.extend(r.iter().skip(start).take(body_len));
+            } else {
+                hs_bytes.extend((0..body_len).map(|_| rnd(256) as u8));
+            }
+        }
+        // Cut into records of random sizes, with the odd alert / bad header / CCS.
+        let mut stream = Vec::new();
+        let mut i = 0;
+        while i < hs_bytes.len() {
+            let cap = if rnd(3) == 0 { 16 } else { 17000 };
+            let n = (1 + rnd(cap) as usize).min(hs_bytes.len() - i);
+            let ct = match rnd(40) {
+                0 => 21,
+                1 => 20,
+                2 => 23,
+                3 => rnd(256) as u8,
+                _ => 22,
+            };
+            stream.extend_from_slice(&[ct, 3, (1 + rnd(4)) as u8]);
+            stream.extend_from_slice(&(n as u16).to_be_bytes());
+            stream.extend_from_slice(&hs_bytes[i..i + n]);
+            i += n;
+        }
+        let dir = if round % 2 == 0 {
+            Dir::ToServer
+        } else {
+            Dir::ToClient
+        };
+        let mut chunks = Vec::new();
+        let mut j = 0;
+        while j < stream.len() {
+            let cap = if rnd(2) == 0 { 8 } else { 3000 };
+            let n = (1 + rnd(cap) as usize).min(stream.len() - j);
+            chunks.push((0u64, dir, stream[j..j + n].to_vec(), false));
+            j += n;
+        }
+        emitted += drive_tls_chunks(&chunks).len();
+    }
+    println!("{emitted} records from random streams");
+}

@@ -92,6 +92,10 @@ fn gather<'a>(
     want: usize,
     scratch: &'a mut [u8],
 ) -> Gather<'a> {
+    if data.len().saturating_sub(pos) < want {
+        // Not even the raw bytes are there: no need to copy anything yet.
+        return Gather::More;
+    }
     if want <= rec_left {
         return match data.get(pos..pos.saturating_add(want)) {
             Some(s) => Gather::Ok(s),
