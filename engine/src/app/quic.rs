@@ -8,6 +8,8 @@
 //! Submodules: `packet` (header parsing shared by both halves), `worker`, `crypto`,
 //! `frames`, `tracker`.
 
+#![forbid(unsafe_code)]
+
 mod crypto;
 mod frames;
 mod packet;

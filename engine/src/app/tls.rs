@@ -5,6 +5,8 @@
 //! Submodules: `hello` (zero-copy handshake views, shared with QUIC), `record` (record
 //! layouts), `worker`, `fingerprint`, `cert`, `tracker`.
 
+#![forbid(unsafe_code)]
+
 mod cert;
 mod fingerprint;
 mod hello;
