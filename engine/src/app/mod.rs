@@ -17,6 +17,7 @@ pub mod detect;
 pub mod dns;
 pub mod http;
 pub mod quic;
+pub mod ssh;
 pub mod tls;
 
 use crate::wire::{Reader, Writer};
