@@ -81,11 +81,15 @@ pub const FIELD_MCP_METHOD: usize = 7;
 pub const FIELD_LOCATION: usize = 8;
 /// `Server`.
 pub const FIELD_SERVER: usize = 9;
-const FIELD_CONTENT_LENGTH: usize = 10;
-const FIELD_TRANSFER_ENCODING: usize = 11;
-const N_FIELDS: usize = 12;
+/// `Content-Encoding`.
+pub const FIELD_CONTENT_ENCODING: usize = 10;
+const FIELD_CONTENT_LENGTH: usize = 11;
+const FIELD_TRANSFER_ENCODING: usize = 12;
+const N_FIELDS: usize = 13;
 /// Fields written into records (the last two only steer the parser).
-const N_RECORDED: usize = 10;
+const N_RECORDED: usize = 11;
+/// Most bytes of each recorded value (so a head record always fits `RECORD_MAX`).
+const FIELD_CAPS: [usize; N_RECORDED] = [256, 512, 128, 512, 256, 128, 128, 128, 512, 128, 64];
 
 /// Most header names listed per message.
 pub const MAX_NAMES: usize = 16;
@@ -93,7 +97,6 @@ const NAME_CAP: usize = 48;
 const METHOD_CAP: usize = 64;
 const URI_CAP: usize = 2048;
 const PROTO_CAP: usize = 32;
-const VALUE_CAP: usize = 512;
 /// A header block that does not end within this many bytes is given up on.
 const HEAD_MAX: usize = 16 * 1024 - 1;
 /// Longest chunk-size line accepted.
@@ -224,6 +227,7 @@ fn field_index(name: &[u8]) -> Option<usize> {
         12 if eq(b"content-type") => FIELD_CONTENT_TYPE,
         14 if eq(b"content-length") => FIELD_CONTENT_LENGTH,
         14 if eq(b"mcp-session-id") => FIELD_MCP_SESSION_ID,
+        16 if eq(b"content-encoding") => FIELD_CONTENT_ENCODING,
         15 if eq(b"x-forwarded-for") => FIELD_XFF,
         17 if eq(b"transfer-encoding") => FIELD_TRANSFER_ENCODING,
         20 if eq(b"mcp-protocol-version") => FIELD_MCP_PROTOCOL_VERSION,
@@ -523,8 +527,8 @@ fn write_head(w: &mut Writer<'_>, h: &Head<'_>, tx: u32, mut flags: u8, body: u6
     }
     cut |= h.fields[..N_RECORDED]
         .iter()
-        .flatten()
-        .any(|v| v.len() > VALUE_CAP);
+        .zip(FIELD_CAPS)
+        .any(|(v, cap)| v.is_some_and(|v| v.len() > cap));
     cut |= h.names[..h.n_names].iter().any(|n| n.len() > NAME_CAP);
     if cut {
         flags |= FLAG_TRUNCATED;
@@ -552,7 +556,7 @@ fn write_head(w: &mut Writer<'_>, h: &Head<'_>, tx: u32, mut flags: u8, body: u6
     for (i, v) in h.fields[..N_RECORDED].iter().enumerate() {
         if let Some(v) = v {
             w.u8(i as u8 + 1);
-            put(w, v, VALUE_CAP, &mut ignore);
+            put(w, v, FIELD_CAPS[i], &mut ignore);
         }
     }
     if h.n_names > 0 {
@@ -1163,6 +1167,12 @@ fn tx_body(tx_id: u32, tx: &Tx, ts_ns: u64, at_flow_end: bool) -> EveBody {
         }
         if let Some(v) = s(&resp.fields[FIELD_SERVER]) {
             vigil.insert("server".into(), v);
+        }
+        if let Some(v) = s(&resp.fields[FIELD_CONTENT_ENCODING]) {
+            vigil.insert("response_content_encoding".into(), v);
+        }
+        if !resp.line[0].is_empty() {
+            vigil.insert("response_protocol".into(), eve_string(&resp.line[0]).into());
         }
         if !resp.names.is_empty() {
             vigil.insert("response_header_names".into(), names_json(&resp.names));

@@ -75,6 +75,7 @@ pub fn frames(path: &std::path::Path) -> Vec<(u32, Vec<u8>, u64)> {
 #[derive(Debug, Clone, Copy)]
 pub struct Tcp {
     pub seq: u32,
+    pub ack_no: u32,
     pub syn: bool,
     pub ack: bool,
     pub fin: bool,
@@ -331,6 +332,7 @@ impl Decoder {
                 let fl = p[13];
                 let tcp = Tcp {
                     seq: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
+                    ack_no: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
                     fin: fl & 0x01 != 0,
                     syn: fl & 0x02 != 0,
                     rst: fl & 0x04 != 0,
@@ -366,8 +368,10 @@ impl Decoder {
                         return self.ip(ip, cnt, ts, depth + 1);
                     }
                 }
-                if sport == 3544 || dport == 3544 {
-                    // Teredo: optional authentication and origin indicators, then IPv6.
+                {
+                    // Teredo (any port: relays use others than 3544): optional
+                    // authentication and origin indicators, then an IPv6 packet that
+                    // fills the datagram exactly.
                     let mut q = payload;
                     if q.len() >= 4 && q[0] == 0 && q[1] == 1 {
                         let skip = 4 + q[2] as usize + q[3] as usize + 9;
@@ -376,7 +380,10 @@ impl Decoder {
                     if q.len() >= 8 && q[0] == 0 && q[1] == 0 {
                         q = &q[8..];
                     }
-                    if q.len() >= 40 && q[0] >> 4 == 6 {
+                    if q.len() >= 40
+                        && q[0] >> 4 == 6
+                        && usize::from(u16::from_be_bytes([q[4], q[5]])) + 40 == q.len()
+                    {
                         return self.ip(q, cnt, ts, depth + 1);
                     }
                 }
@@ -499,8 +506,23 @@ pub fn tcp_stream(flow: &Flow, pkts: &[Packet]) -> Vec<Seg> {
             .map(|&i| &pkts[i])
             .filter(|p| flow.dir(p) == dir)
             .collect();
-        let syn = ps.iter().find(|p| p.tcp.is_some_and(|t| t.syn));
-        let Some(base) = syn.map(|p| p.tcp.unwrap().seq.wrapping_add(1)).or_else(|| {
+        // The initial sequence number: what the other side's SYN-ACK acknowledges (a
+        // client may send many SYNs with different ISNs), else this side's SYN(-ACK),
+        // else the first data.
+        let synack = flow
+            .packets
+            .iter()
+            .map(|&i| &pkts[i])
+            .find(|p| p.tcp.is_some_and(|t| t.syn && t.ack) && flow.dir(p) == Dir::ToClient);
+        let base = match (dir, synack) {
+            (Dir::ToServer, Some(sa)) => Some(sa.tcp.unwrap().ack_no),
+            (Dir::ToClient, Some(sa)) => Some(sa.tcp.unwrap().seq.wrapping_add(1)),
+            _ => ps
+                .iter()
+                .find(|p| p.tcp.is_some_and(|t| t.syn))
+                .map(|p| p.tcp.unwrap().seq.wrapping_add(1)),
+        };
+        let Some(base) = base.or_else(|| {
             ps.iter()
                 .find(|p| !p.payload.is_empty())
                 .map(|p| p.tcp.unwrap().seq)
