@@ -2,7 +2,8 @@
 //!
 //! [`detect`] looks at the first payload bytes of one direction and says which of the
 //! protocols Vigil reads they are: HTTP/1.x (request or response), TLS (a handshake
-//! record carrying ClientHello or ServerHello, or an SSLv2-compatible ClientHello), SSH,
+//! record carrying ClientHello or ServerHello, an SSLv2-compatible ClientHello, or, for a
+//! flow picked up mid-stream, a ChangeCipherSpec / Alert / application-data record), SSH,
 //! DNS over TCP (length prefix and a sane DNS header) on TCP; DNS and QUIC on UDP. When
 //! the bytes so far are a prefix of something it recognises it answers
 //! [`AppProto::Unknown`] ("show me more"); when nothing can match, [`AppProto::Failed`].
@@ -64,6 +65,23 @@ fn tls_verdict(p: &[u8]) -> Verdict {
         }
         let len = u16::from_be_bytes([p[3], p[4]]);
         return if len >= 4 { Verdict::Yes } else { Verdict::No };
+    }
+    if matches!(first, 0x14 | 0x15 | 0x17) {
+        // A flow picked up mid-stream: ChangeCipherSpec, Alert or application data
+        // records of TLS 1.0-1.3 (SSL 3.0) with a length TLS allows.
+        let checks = [p.get(1).map(|&v| v == 0x03), p.get(2).map(|&v| v <= 0x04)];
+        if checks.contains(&Some(false)) {
+            return Verdict::No;
+        }
+        if p.len() < 5 {
+            return Verdict::NeedMore;
+        }
+        let len = u16::from_be_bytes([p[3], p[4]]);
+        return if len > 0 && len <= 16384 + 2048 {
+            Verdict::Yes
+        } else {
+            Verdict::No
+        };
     }
     if first & 0x80 != 0 {
         // SSLv2-compatible ClientHello: 2-byte length, type 1, version 0x0002 or 3.x.
@@ -169,6 +187,11 @@ mod tests {
             AppProto::Tls
         );
         assert_eq!(tcp(&[0x16, 0x03]), AppProto::Unknown);
+        assert_eq!(tcp(&[0x17, 0x03, 0x03, 0x04, 0x40, 0x2c]), AppProto::Tls);
+        assert_eq!(
+            tcp(&[0x17, 0x03, 0x03, 0xff, 0xff, 0x2c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            AppProto::Failed
+        );
         assert_eq!(
             tcp(&[0x16, 0x03, 0x01, 0x00, 0x40, 0x0b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
             AppProto::Failed

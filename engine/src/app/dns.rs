@@ -483,9 +483,24 @@ pub fn looks_like_dns(payload: &[u8]) -> bool {
         if qtype == 0 || !matches!(qclass & 0x7FFF, 1 | 3 | 4 | 254 | 255) {
             return false;
         }
+        if is_netbios_name(payload, pos, qtype) {
+            return false;
+        }
         pos = i.end + 4;
     }
     true
+}
+
+/// NetBIOS name service shares DNS's layout; its questions are one 32-byte label of
+/// "first-level encoded" letters A-P with type NB (0x20) or NBSTAT (0x21).
+fn is_netbios_name(msg: &[u8], name_at: usize, qtype: u16) -> bool {
+    if qtype != 0x20 && qtype != 0x21 {
+        return false;
+    }
+    match msg.get(name_at..name_at + 33) {
+        Some([32, label @ ..]) => label.iter().all(|b| (b'A'..=b'P').contains(b)),
+        _ => false,
+    }
 }
 
 /// DNS over TCP: 2-byte length framing, several messages per stream, both directions.
