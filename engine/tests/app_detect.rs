@@ -214,3 +214,35 @@ fn own_captures() {
         );
     }
 }
+
+/// The SSH worker half and tracker on our own capture: OpenSSH client against a server
+/// answering "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3".
+#[test]
+fn own_ssh_capture() {
+    let path = own("ssh-banner.pcap");
+    let pkts = packets(&path);
+    let flows = flows(&pkts);
+    assert_eq!(flows.len(), 1);
+    let segs = tcp_stream(&flows[0], &pkts);
+    let mut st = vigil::app::ssh::SshState::default();
+    let recs = feed_stream(&mut st, &flows[0], &segs);
+    assert_eq!(recs.len(), 2);
+    let mut t = vigil::app::ssh::SshTracker::new();
+    let ev = track(&mut t, &recs, &flows);
+    assert_eq!(ev.len(), 1);
+    let rec = envelope(&flows, &ev[0]);
+    validate(std::slice::from_ref(&rec));
+    let ssh = &rec["ssh"];
+    assert_eq!(ssh["server"]["proto_version"], "2.0");
+    assert_eq!(ssh["server"]["software_version"], "OpenSSH_8.9p1");
+    assert_eq!(ssh["client"]["proto_version"], "2.0");
+    assert!(ssh["client"]["software_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("OpenSSH_"));
+    assert_eq!(rec["dest_port"], 18022);
+    assert_eq!(
+        rec["vigil"]["server_banner"],
+        "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3"
+    );
+}

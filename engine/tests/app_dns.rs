@@ -225,3 +225,47 @@ fn tcp_dns_in_bundled_and_shared_captures_validate() {
         }
     }
 }
+
+/// Our own capture (tests/data/app/make-captures.sh): A via CNAME, AAAA, MX, TXT and an
+/// NXDOMAIN with SOA over UDP; then two queries on one DNS-over-TCP connection.
+#[test]
+fn own_dns_capture() {
+    let (flows, ev) = dns_events(&own("dns-dig.pcap"));
+    let recs: Vec<Value> = ev.iter().map(|e| envelope(&flows, e)).collect();
+    validate(&recs);
+    assert_eq!(recs.len(), 14);
+    let d = |i: usize| &recs[i]["dns"];
+    assert_eq!(d(0)["type"], "request");
+    assert_eq!(d(0)["flags"], "120");
+    assert!(
+        recs[0].get("vigil").is_none(),
+        "EDNS OPT without options not logged"
+    );
+    assert_eq!(
+        d(1)["grouped"]["A"],
+        serde_json::json!(["10.0.0.7", "10.0.0.8"])
+    );
+    assert_eq!(d(1)["answers"][0]["rrtype"], "CNAME");
+    assert_eq!(d(1)["answers"][0]["rdata"], "web.www.example.test");
+    assert_eq!(
+        d(3)["answers"][0]["rdata"],
+        "2001:0db8:0000:0000:0000:0000:0000:0007"
+    );
+    assert_eq!(
+        d(5)["grouped"]["MX"],
+        serde_json::json!(["mail.example.test", "mail2.example.test"])
+    );
+    assert_eq!(
+        d(7)["grouped"]["TXT"],
+        serde_json::json!(["v=spf1 -all", "second string"])
+    );
+    assert_eq!(d(9)["rcode"], "NXDOMAIN");
+    assert_eq!(d(9)["authorities"][0]["soa"]["serial"], 2024010101u64);
+    assert_eq!(d(9)["authorities"][0]["soa"]["mname"], "ns1.example.test");
+    // DNS over TCP: both queries and both answers of one connection.
+    let tcp: Vec<&Value> = recs.iter().filter(|r| r["proto"] == "TCP").collect();
+    assert_eq!(tcp.len(), 4);
+    assert!(tcp.iter().all(|r| r["vigil"]["dns_transport"] == "tcp"));
+    assert_eq!(tcp[1]["dns"]["grouped"]["CNAME"][0], "web.tcp.example.test");
+    assert_eq!(tcp[3]["dns"]["tx_id"], 3);
+}

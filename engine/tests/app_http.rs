@@ -357,3 +357,67 @@ fn ndpi_hosts_and_user_agents() {
         assert!(checked > 30, "checked {checked}");
     }
 }
+
+/// Our own capture (tests/data/app/make-captures.sh): curl against a Python HTTP/1.1
+/// server — four requests on one keep-alive connection (Content-Length, chunked,
+/// redirect, 404), HEAD, form POST, chunked POST, an MCP-style JSON-RPC POST.
+#[test]
+fn own_curl_capture() {
+    let path = own("http-curl.pcap");
+    let (flows, ev) = http_events(&path);
+    let recs: Vec<Value> = ev.iter().map(|e| envelope(&flows, e)).collect();
+    validate(&recs);
+    assert_eq!(recs.len(), 8, "{recs:#?}");
+    let h = |i: usize, k: &str| recs[i]["http"][k].clone();
+    let v = |i: usize, k: &str| recs[i]["vigil"][k].clone();
+    // One connection, four transactions in order.
+    for (i, (url, status, len)) in [
+        ("/index.html", 200, 960),
+        ("/chunked", 200, 3014),
+        ("/moved", 301, 0),
+        ("/missing", 404, 9),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(recs[i]["flow_id"], recs[0]["flow_id"]);
+        assert_eq!(recs[i]["tx_id"], i);
+        assert_eq!(h(i, "url"), *url);
+        assert_eq!(h(i, "status"), *status);
+        assert_eq!(h(i, "length"), *len);
+        assert_eq!(h(i, "http_user_agent"), "curl/7.88.1");
+        assert_eq!(h(i, "hostname"), "127.0.0.1");
+        assert_eq!(h(i, "http_port"), 18081);
+    }
+    assert_eq!(h(1, "http_content_type"), "text/html");
+    assert_eq!(h(2, "redirect"), "/index.html");
+    assert_eq!(h(4, "http_method"), "HEAD");
+    assert_eq!(h(4, "length"), 0);
+    assert_eq!(h(5, "http_method"), "POST");
+    assert_eq!(v(5, "request_body_len"), 22);
+    assert_eq!(
+        v(5, "request_content_type"),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(v(6, "request_body_len"), 19, "chunked request body");
+    assert_eq!(h(7, "http_user_agent"), "vigil-test-mcp-client/1.0");
+    assert_eq!(h(7, "http_content_type"), "application/json");
+    let mcp = v(7, "mcp");
+    assert_eq!(mcp["session_id"], "1868a90c-3a6f-4f4b-9a8e-3c1b2f5d7e90");
+    assert_eq!(mcp["protocol_version"], "2025-06-18");
+    assert_eq!(mcp["method"], "tools/call");
+    assert_eq!(v(7, "request_body_len"), 73);
+    assert_eq!(
+        v(7, "request_header_names"),
+        serde_json::json!([
+            "Host",
+            "User-Agent",
+            "Content-Type",
+            "Accept",
+            "Mcp-Session-Id",
+            "MCP-Protocol-Version",
+            "Mcp-Method",
+            "Content-Length"
+        ])
+    );
+}
