@@ -315,7 +315,11 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         dispatch: Arc::clone(&dispatch_shared),
         eve,
         gate: gate.clone(),
-        records: crate::control::records::Records::new(record_queues),
+        records: {
+            let mut r = crate::control::records::Records::new(record_queues);
+            r.seed = p.output.community_id_seed;
+            r
+        },
         stats_interval: p.control.stats_interval,
         port: port_id,
         expected,

@@ -270,6 +270,9 @@ impl FlowConf {
 pub struct OutputConf {
     /// EVE JSON lines file (`-` for stdout); `--eve` overrides it.
     pub eve: Option<String>,
+    /// Seed of the Community ID hash (0, the default, matches Zeek and Suricata's
+    /// defaults; set it where a pipeline seeds its other sensors).
+    pub community_id_seed: u16,
 }
 
 #[derive(Debug, Clone, Deserialize)]

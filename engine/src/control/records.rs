@@ -29,6 +29,8 @@ pub struct Records {
     /// Records that could not be read (a bug if ever non-zero).
     pub malformed: u64,
     bodies: Vec<EveBody>,
+    /// Community ID seed (profile `output.community_id_seed`).
+    pub seed: u16,
 }
 
 impl Records {
@@ -47,6 +49,7 @@ impl Records {
             by_type: BTreeMap::new(),
             malformed: 0,
             bodies: Vec::new(),
+            seed: 0,
         }
     }
 
@@ -119,7 +122,7 @@ impl Records {
         }
         let bodies = std::mem::take(&mut self.bodies);
         for b in &bodies {
-            let rec = wrap(&hdr.h, b, icmp);
+            let rec = wrap(&hdr.h, b, icmp, self.seed);
             let et = rec
                 .get("event_type")
                 .and_then(Value::as_str)
@@ -137,13 +140,13 @@ impl Records {
 }
 
 /// One EVE record: the envelope of flow `h`, then the body's fields.
-fn wrap(h: &Header, b: &EveBody, icmp: Option<(u8, u8)>) -> Map<String, Value> {
+fn wrap(h: &Header, b: &EveBody, icmp: Option<(u8, u8)>, seed: u16) -> Map<String, Value> {
     let et = b
         .fields
         .get("event_type")
         .and_then(Value::as_str)
         .unwrap_or("unknown");
-    let mut m = envelope::envelope(h, b.ts_ns, b.dir, et, icmp);
+    let mut m = envelope::envelope(h, b.ts_ns, b.dir, et, icmp, seed);
     for (k, v) in &b.fields {
         if k == "event_type" {
             continue;

@@ -74,9 +74,9 @@ fn icmp_counterpart(typ: u8, v6: bool) -> Option<u8> {
     }
 }
 
-/// Community ID v1 (seed 0) of a flow: SHA-1 over the ordered tuple, base64.
-/// `icmp` gives the client's first ICMP (type, code) for ICMP flows.
-pub fn community_id(h: &Header, icmp: Option<(u8, u8)>) -> String {
+/// Community ID v1 of a flow with `seed` (0 unless the profile says otherwise): SHA-1
+/// over the ordered tuple, base64. `icmp` gives the client's first ICMP (type, code).
+pub fn community_id(h: &Header, icmp: Option<(u8, u8)>, seed: u16) -> String {
     let alen = if h.v6 { 16 } else { 4 };
     let (mut sa, mut da) = (&h.client[..alen], &h.server[..alen]);
     let (mut sp, mut dp) = (h.cport, h.sport);
@@ -102,7 +102,7 @@ pub fn community_id(h: &Header, icmp: Option<(u8, u8)>) -> String {
         std::mem::swap(&mut sp, &mut dp);
     }
     let mut input = Vec::with_capacity(40);
-    input.extend_from_slice(&0u16.to_be_bytes());
+    input.extend_from_slice(&seed.to_be_bytes());
     input.extend_from_slice(sa);
     input.extend_from_slice(da);
     input.push(h.proto);
@@ -127,6 +127,7 @@ pub fn envelope(
     dir: Dir,
     event_type: &str,
     icmp: Option<(u8, u8)>,
+    seed: u16,
 ) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("timestamp".into(), Value::String(eve::timestamp(ts_ns)));
@@ -152,7 +153,7 @@ pub fn envelope(
         m.insert("dest_port".into(), Value::from(dport));
     }
     m.insert("proto".into(), Value::String(proto_name(h.proto)));
-    m.insert("community_id".into(), Value::String(community_id(h, icmp)));
+    m.insert("community_id".into(), Value::String(community_id(h, icmp, seed)));
     if h.tunnel.kind != crate::decode::tunnel::TunnelKind::None {
         let t = &h.tunnel;
         let mut o = Map::new();
@@ -186,7 +187,7 @@ mod tests {
             proto: 6,
             ..Default::default()
         };
-        assert_eq!(community_id(&h, None), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+        assert_eq!(community_id(&h, None, 0), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
         // The reverse direction gives the same id.
         let r = Header {
             client: h.server,
@@ -195,7 +196,8 @@ mod tests {
             sport: 34855,
             ..h
         };
-        assert_eq!(community_id(&r, None), community_id(&h, None));
+        assert_eq!(community_id(&r, None, 0), community_id(&h, None, 0));
+        assert_ne!(community_id(&h, None, 7), community_id(&h, None, 0));
     }
 
     #[test]

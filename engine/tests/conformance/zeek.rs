@@ -245,13 +245,24 @@ fn http(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             row.get("response_body_len"),
             s(&h["length"]),
         );
+        // Zeek's `version` is the reply's; Vigil keeps it as vigil.response_protocol.
         let version = row.get("version").map(|v| format!("HTTP/{v}"));
-        field(
-            t,
-            &format!("{w} version"),
-            version.as_ref(),
-            s(&h["protocol"]),
-        );
+        let ours = s(&r_vigil(mine[*n - 1])["response_protocol"]).or_else(|| s(&h["protocol"]));
+        field(t, &format!("{w} version"), version.as_ref(), ours);
+    }
+}
+
+fn r_vigil(r: &Value) -> &Value {
+    &r["vigil"]
+}
+
+/// Zeek's form of an answer: TXT answers as `TXT <len> <text>`.
+fn zeek_answer(a: &Value) -> Option<String> {
+    let rdata = a["rdata"].as_str()?;
+    if a["rrtype"] == "TXT" {
+        Some(format!("TXT {} {rdata}", rdata.len()))
+    } else {
+        Some(norm_ip(rdata))
     }
 }
 
@@ -283,9 +294,10 @@ fn dns(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             .as_str()
             .map(str::to_string);
         field(t, &format!("{w} query"), row.get("query"), query);
+        // Zeek writes the ANY query type as "*".
         let qtype = q["dns"]["queries"][0]["rrtype"]
             .as_str()
-            .map(str::to_string);
+            .map(|t| if t == "ANY" { "*".to_string() } else { t.to_string() });
         field(t, &format!("{w} qtype_name"), row.get("qtype_name"), qtype);
         if let Some(r) = resp {
             field(
@@ -299,9 +311,7 @@ fn dns(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
                     let ours: Vec<String> = r["dns"]["answers"]
                         .as_array()
                         .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x["rdata"].as_str().map(norm_ip))
-                                .collect()
+                            a.iter().filter_map(zeek_answer).collect()
                         })
                         .unwrap_or_default();
                     let want: Vec<String> = z.split(',').map(norm_ip).collect();
@@ -394,7 +404,9 @@ fn x509(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             ("certificate.issuer", "issuerdn"),
         ] {
             let Some(zv) = row.get(z) else { continue };
+            // OpenSSL (Zeek) says "street", x509-parser "streetAddress" for that OID.
             let norm = |s: &str| {
+                let s = s.replace("streetAddress=", "street=");
                 let mut v: Vec<String> = s
                     .split(',')
                     .map(|p| p.trim().to_string())
