@@ -625,7 +625,11 @@ impl HttpState {
                                 h.mode = Mode::Done;
                                 return Progress::Done;
                             }
+                            // Look for the next message start past this one (at least a
+                            // byte on, so a start that resyncs but does not parse cannot
+                            // loop).
                             h.mode = Mode::Lost;
+                            off += 1;
                         }
                         Parse::Complete(head) => {
                             let avail = (rest.len() - head.len) as u64;
@@ -1510,6 +1514,73 @@ HTTP/1.0 201 Created\r\n\r\nuntil close";
         assert_eq!(ev[0]["http"]["length"], 3);
         assert_eq!(ev[0]["vigil"]["response_end"], "gap");
         assert_eq!(ev[1]["http"]["status"], 404);
+    }
+
+    #[test]
+    fn unparsable_message_start_after_resync_terminates() {
+        let mut st = HttpState::default();
+        let mut sink = VecSink::default();
+        let data = b"GET /x HTTP/1.1\r\n\r\nGET \r\nGET \r\nGET /y HTTP/1.1\r\n\r\n";
+        assert_eq!(
+            st.data(Dir::ToServer, data, &mut sink),
+            Progress::Consumed(data.len())
+        );
+        assert_eq!(sink.records.len(), 2);
+    }
+
+    #[test]
+    fn worst_case_head_record_fits() {
+        let value = "v".repeat(700);
+        let mut req = format!(
+            "{} /{} HTTP/1.1{}\r\n",
+            "M".repeat(100),
+            "u".repeat(2100),
+            "p".repeat(40)
+        );
+        for name in [
+            "Host",
+            "User-Agent",
+            "Content-Type",
+            "Referer",
+            "X-Forwarded-For",
+            "Mcp-Session-Id",
+            "MCP-Protocol-Version",
+            "Mcp-Method",
+            "Location",
+            "Server",
+            "Content-Encoding",
+        ] {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        for i in 0..40 {
+            req.push_str(&format!("X-{i}-{}: v\r\n", "n".repeat(60)));
+        }
+        req.push_str("\r\n");
+        assert!(req.len() < HEAD_MAX, "{}", req.len());
+        for dir in [Dir::ToServer, Dir::ToClient] {
+            let data = if dir == Dir::ToServer {
+                req.clone()
+            } else {
+                req.replacen(&"M".repeat(100), "HTTP/1.1", 1)
+            };
+            let mut st = HttpState::default();
+            let mut sink = VecSink::default();
+            let _ = st.data(dir, data.as_bytes(), &mut sink);
+            assert_eq!(sink.records.len(), 1, "{dir:?}");
+            let body = &sink.records[0].1;
+            // Room is left for the engine's record header.
+            assert!(
+                body.len() <= crate::wire::RECORD_MAX - 256,
+                "{}",
+                body.len()
+            );
+            let Some(HttpRecord::Head(h)) = decode(kind_of(dir), &mut Reader::new(body)) else {
+                panic!("no head");
+            };
+            assert!(h.flags & FLAG_TRUNCATED != 0);
+            assert!(h.flags & FLAG_MORE_NAMES != 0);
+            assert_eq!(h.names.len(), MAX_NAMES);
+        }
     }
 
     #[test]
