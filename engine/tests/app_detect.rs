@@ -104,6 +104,7 @@ fn expected(ndpi: &str) -> Option<AppProto> {
         "DNS" | "LLMNR" | "MDNS" => AppProto::Dns,
         "QUIC" => AppProto::Quic,
         "SSH" => AppProto::Ssh,
+        "DHCP" => AppProto::Dhcp,
         _ => return None,
     })
 }

@@ -106,12 +106,24 @@ fn agrees_with_suricata_zeek_and_ndpi() {
     assert!(all.len() >= 40, "found only {} cases", all.len());
     // suricata-verify runs Suricata with `community-id-seed: 7` in its own suricata.yaml;
     // its captures are replayed with the same seed (Zeek and nDPI use the default, 0).
-    let seeded = std::env::temp_dir().join(format!("vigil-conformance-seed7-{}.toml", std::process::id()));
+    let seeded = std::env::temp_dir().join(format!(
+        "vigil-conformance-seed7-{}.toml",
+        std::process::id()
+    ));
     let base = std::fs::read_to_string(common::root().join("configs/software.toml")).unwrap();
     let text = base.replace("[output]", "[output]\ncommunity_id_seed = 7");
-    assert!(text.contains("community_id_seed = 7"), "software.toml has no [output] section");
+    assert!(
+        text.contains("community_id_seed = 7"),
+        "software.toml has no [output] section"
+    );
     std::fs::write(&seeded, text).unwrap();
     let seeded = seeded.to_str().unwrap().to_string();
+    let schema = std::fs::read_to_string(root.join("../eve-schema.json"))
+        .ok()
+        .map(|text| {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            jsonschema::validator_for(&v).unwrap()
+        });
     let results = parallel(&all, 3, |case| {
         let (pcap, name) = match case {
             Case::Suricata { dir, pcap } | Case::Zeek { dir, pcap } => (pcap, rel(&root, dir)),
@@ -128,6 +140,23 @@ fn agrees_with_suricata_zeek_and_ndpi() {
                 format!("exit {:?}: {}", run.output.status.code(), run.stderr()),
             );
             return t;
+        }
+        // Every record Vigil wrote validates against Suricata's EVE schema once the
+        // `vigil` object is set aside.
+        if let Some(v) = &schema {
+            for rec in &run.records {
+                let mut r = rec.clone();
+                r.as_object_mut().unwrap().remove("vigil");
+                let errors: Vec<String> = v.iter_errors(&r).map(|e| e.to_string()).collect();
+                if errors.is_empty() {
+                    t.agree(1);
+                } else {
+                    t.differ(
+                        format!("schema {}", r["event_type"]),
+                        format!("{r}: {errors:?}"),
+                    );
+                }
+            }
         }
         match case {
             Case::Suricata { dir, .. } => suricata::check(dir, &run.records, &mut t),

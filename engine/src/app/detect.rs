@@ -142,6 +142,8 @@ pub fn detect(transport: Transport, dir: Dir, payload: &[u8]) -> AppProto {
         Transport::Udp => {
             if quic::looks_like_quic(payload) {
                 AppProto::Quic
+            } else if super::dhcp::looks_like_dhcp(payload) {
+                AppProto::Dhcp
             } else if dns::looks_like_dns(payload) {
                 AppProto::Dns
             } else {
@@ -214,8 +216,11 @@ mod tests {
 
     #[test]
     fn udp_protocols() {
+        // A v1 Initial: 8-byte DCID, no SCID, no token, 32 bytes of protected payload.
         let mut quic = vec![0xC3, 0, 0, 0, 1, 8];
-        quic.extend_from_slice(&[0xAA; 40]);
+        quic.extend_from_slice(&[0xAA; 8]);
+        quic.extend_from_slice(&[0, 0, 32]);
+        quic.extend_from_slice(&[0x55; 32]);
         assert_eq!(detect(Transport::Udp, Dir::ToServer, &quic), AppProto::Quic);
         assert_eq!(
             detect(Transport::Udp, Dir::ToServer, &[1, 2, 3]),

@@ -14,6 +14,7 @@
 //! `src_ip`/`src_port`/`dest_ip`/`dest_port`, `proto`, `community_id`, `vlan`, `tunnel`).
 
 pub mod detect;
+pub mod dhcp;
 pub mod dns;
 pub mod http;
 pub mod quic;
@@ -73,6 +74,7 @@ pub enum AppProto {
     Ssh = 3,
     Dns = 4,
     Quic = 5,
+    Dhcp = 6,
     /// Payload was seen and matched none of the protocols Vigil reads.
     Failed = 255,
 }
@@ -87,6 +89,7 @@ impl AppProto {
             AppProto::Ssh => "ssh",
             AppProto::Dns => "dns",
             AppProto::Quic => "quic",
+            AppProto::Dhcp => "dhcp",
             AppProto::Failed => "failed",
         }
     }
@@ -99,6 +102,7 @@ impl AppProto {
             3 => AppProto::Ssh,
             4 => AppProto::Dns,
             5 => AppProto::Quic,
+            6 => AppProto::Dhcp,
             255 => AppProto::Failed,
             _ => AppProto::Unknown,
         }
@@ -157,6 +161,8 @@ pub enum RecordKind {
     /// A worker's detail counters at its end (not an application record; the header's
     /// flow id is the worker number).
     WorkerStats = 32,
+    /// A DHCP message (BOOTP with the magic cookie).
+    Dhcp = 11,
 }
 
 impl RecordKind {
@@ -174,6 +180,7 @@ impl RecordKind {
             9 => RecordKind::SshBanner,
             10 => RecordKind::QuicServerInitial,
             32 => RecordKind::WorkerStats,
+            11 => RecordKind::Dhcp,
             _ => return None,
         })
     }

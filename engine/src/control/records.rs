@@ -22,6 +22,7 @@ pub struct Records {
     tls: app::tls::TlsTracker,
     quic: app::quic::QuicTracker,
     ssh: app::ssh::SshTracker,
+    dhcp: app::dhcp::DhcpTracker,
     /// Per worker, its detail counters once it has ended.
     pub details: Vec<Option<Vec<(&'static str, u64)>>>,
     /// EVE records written, by event type.
@@ -45,6 +46,7 @@ impl Records {
             tls: Default::default(),
             quic: Default::default(),
             ssh: Default::default(),
+            dhcp: Default::default(),
             details: vec![None; n],
             by_type: BTreeMap::new(),
             malformed: 0,
@@ -119,6 +121,7 @@ impl Records {
                 self.quic.record(hdr.kind, &ctx, &mut r, &mut self.bodies)
             }
             RecordKind::SshBanner => self.ssh.record(hdr.kind, &ctx, &mut r, &mut self.bodies),
+            RecordKind::Dhcp => self.dhcp.record(hdr.kind, &ctx, &mut r, &mut self.bodies),
         }
         let bodies = std::mem::take(&mut self.bodies);
         for b in &bodies {

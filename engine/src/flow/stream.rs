@@ -92,6 +92,8 @@ pub struct StreamDir {
     /// Out-of-order pieces: (offset from the buffer start, length).
     ranges: [(u16, u16); MAX_RANGES],
     started: bool,
+    /// Bytes have been handed to the parser (the start can no longer move).
+    delivered: bool,
     /// The parser asked for no more bytes.
     pub done: bool,
 }
@@ -104,6 +106,7 @@ impl Default for StreamDir {
             pending: 0,
             ranges: [(0, 0); MAX_RANGES],
             started: false,
+            delivered: false,
             done: false,
         }
     }
@@ -124,6 +127,20 @@ impl StreamDir {
             self.started = true;
             self.next_seq = isn.wrapping_add(1);
         }
+    }
+
+    /// Moves the start of the stream to `next_seq` while nothing has been delivered yet:
+    /// a repeated SYN with a new ISN, or the peer's SYN-ACK acknowledging a later one.
+    pub fn restart(&mut self, next_seq: u32, pool: &mut BufPool) {
+        if self.delivered || self.done {
+            return;
+        }
+        self.started = true;
+        self.next_seq = next_seq;
+        self.pending = 0;
+        self.ranges = [(0, 0); MAX_RANGES];
+        pool.give(self.buf);
+        self.buf = NO_BUF;
     }
 
     /// Whether this direction still wants bytes.
@@ -177,6 +194,7 @@ impl StreamDir {
             return;
         }
         // In order.
+        self.delivered = true;
         self.next_seq = self.next_seq.wrapping_add(data.len() as u32);
         if self.buf == NO_BUF {
             self.feed_direct(data, pool, stats, c);

@@ -309,14 +309,14 @@ impl FlowTable {
     /// Finds the flow of `key`, or creates it at packet time `now_ns`. When the table is
     /// full, the flow nearest its deadline is first ended through `evict`.
     #[inline]
-    pub fn lookup(&mut self, key: &FlowKey, now_ns: u64, evict: impl FnOnce(&Flow)) -> Lookup {
+    pub fn lookup(&mut self, key: &FlowKey, now_ns: u64, evict: impl FnOnce(&mut Flow)) -> Lookup {
         let h = key.hash64();
         if let Some((_, i)) = self.find(key, h) {
             return Lookup::Found(i);
         }
         if self.free.is_empty() {
             if let Some(victim) = self.nearest() {
-                evict(&self.flows[victim as usize]);
+                evict(&mut self.flows[victim as usize]);
                 self.stats.evicted += 1;
                 self.remove(victim);
             }
@@ -440,7 +440,7 @@ impl FlowTable {
 
     /// Advances the wheel to packet time `now_ns`, ending (through `end`, then
     /// removing) every flow whose deadline has passed. Returns how many ended.
-    pub fn advance(&mut self, now_ns: u64, mut end: impl FnMut(&Flow)) -> usize {
+    pub fn advance(&mut self, now_ns: u64, mut end: impl FnMut(&mut Flow)) -> usize {
         let now = now_ns / 1_000_000_000;
         if self.wheel_sec == 0 {
             self.wheel_sec = now;
@@ -465,7 +465,7 @@ impl FlowTable {
                 }
                 let d = self.flows[i as usize].deadline_sec(&self.timeouts);
                 if d <= now {
-                    end(&self.flows[i as usize]);
+                    end(&mut self.flows[i as usize]);
                     self.stats.ended_timeout += 1;
                     self.remove(i);
                     ended += 1;
@@ -484,10 +484,10 @@ impl FlowTable {
     }
 
     /// Ends every flow (shutdown), oldest first within each bucket.
-    pub fn drain(&mut self, mut end: impl FnMut(&Flow)) {
+    pub fn drain(&mut self, mut end: impl FnMut(&mut Flow)) {
         for i in 0..self.flows.len() as u32 {
             if self.flows[i as usize].used {
-                end(&self.flows[i as usize]);
+                end(&mut self.flows[i as usize]);
                 self.remove(i);
             }
         }

@@ -147,7 +147,8 @@ impl TcpTrack {
             self.seq_init[e] = true;
             self.start_seq[e] = t.seq;
             self.last_seq[e] = end;
-        } else if syn && self.state[e] == Ep::Inactive {
+        } else if syn && matches!(self.state[e], Ep::Inactive | Ep::SynSent | Ep::SynAckSent) {
+            // A repeated SYN with a new ISN restarts the numbering (Zeek's init_endpoint).
             self.start_seq[e] = t.seq;
             self.last_seq[e] = end;
         }

@@ -153,7 +153,10 @@ pub fn envelope(
         m.insert("dest_port".into(), Value::from(dport));
     }
     m.insert("proto".into(), Value::String(proto_name(h.proto)));
-    m.insert("community_id".into(), Value::String(community_id(h, icmp, seed)));
+    m.insert(
+        "community_id".into(),
+        Value::String(community_id(h, icmp, seed)),
+    );
     if h.tunnel.kind != crate::decode::tunnel::TunnelKind::None {
         let t = &h.tunnel;
         let mut o = Map::new();

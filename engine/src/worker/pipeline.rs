@@ -179,7 +179,8 @@ impl Pipeline {
         self.follow_clock(now_ns);
         let now = self.core.now_ns;
         let core = &mut self.core;
-        let (table, out) = (&mut core.table, &mut core.out);
+        core.out.flushing = true;
+        let (table, out, pool) = (&mut core.table, &mut core.out, &mut core.pool);
         let timeouts = table.timeouts;
         table.drain(|f| {
             let reason = if f.deadline_passed(&timeouts, now) {
@@ -187,7 +188,7 @@ impl Pipeline {
             } else {
                 EndReason::Shutdown
             };
-            out.send_flush(|w| write_flow_end(w, f, reason));
+            end_flow(f, reason, out, pool, true);
         });
         self.counters.flows_active = 0;
         self.sync_counters();
@@ -327,10 +328,9 @@ impl Core {
     }
 
     fn advance(&mut self, now: u64) {
-        let out = &mut self.out;
-        self.table.advance(now, |f| {
-            out.send(|w| write_flow_end(w, f, EndReason::Timeout));
-        });
+        let (out, pool) = (&mut self.out, &mut self.pool);
+        self.table
+            .advance(now, |f| end_flow(f, EndReason::Timeout, out, pool, false));
     }
 
     #[inline]
@@ -340,9 +340,9 @@ impl Core {
         }
         let (key, side) = FlowKey::of(d);
         let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
-        let out = &mut self.out;
+        let (out, pool) = (&mut self.out, &mut self.pool);
         let i = match self.table.lookup(&key, now, |victim| {
-            out.send(|w| write_flow_end(w, victim, EndReason::Forced))
+            end_flow(victim, EndReason::Forced, out, pool, false)
         }) {
             Lookup::Found(i) => {
                 let f = self.table.get(i);
@@ -388,7 +388,12 @@ impl Core {
                 let closed_before = f.tcp.is_closed();
                 f.tcp.segment(e, &t, d.payload.len());
                 if t.flags & TCP_SYN != 0 {
-                    f.stream[e].syn(t.seq);
+                    // The latest SYN's ISN starts this direction; a SYN-ACK's ack says
+                    // where the peer's data starts (whichever of its SYNs it answered).
+                    f.stream[e].restart(t.seq.wrapping_add(1), &mut self.pool);
+                    if t.flags & TCP_ACK != 0 {
+                        f.stream[1 - e].restart(t.ack, &mut self.pool);
+                    }
                 }
                 let closed_now = f.tcp.is_closed();
                 if !d.payload.is_empty() && f.app != AppProto::Failed {
@@ -425,13 +430,21 @@ impl Core {
                         }
                     }
                 }
-                if t.flags & (TCP_FIN | TCP_RST) != 0 && closed_now && !closed_before {
-                    // Closed flows time out sooner: file the flow under its new deadline.
+                if t.flags & (TCP_FIN | TCP_RST) != 0 {
+                    // The sender will send no more: a body running to the end of the
+                    // connection is complete (a RST ends both directions).
                     let f = self.table.get_mut(i);
-                    for s in f.stream.iter_mut() {
-                        s.finish(&mut self.pool);
+                    close_app(f, dir, &mut self.out, now);
+                    if t.flags & TCP_RST != 0 {
+                        close_app(f, dir.flip(), &mut self.out, now);
                     }
-                    self.table.touch_deadline(i);
+                    if closed_now && !closed_before {
+                        // Closed flows time out sooner: file the flow under its new deadline.
+                        for s in f.stream.iter_mut() {
+                            s.finish(&mut self.pool);
+                        }
+                        self.table.touch_deadline(i);
+                    }
                 }
             }
             L4::Udp(_) => {
@@ -458,6 +471,9 @@ impl Core {
                 match (&mut f.app, &mut f.app_state) {
                     (AppProto::Dns, _) => {
                         app::dns::datagram(dir, d.payload, &mut sink);
+                    }
+                    (AppProto::Dhcp, _) => {
+                        app::dhcp::datagram(dir, d.payload, &mut sink);
                     }
                     (AppProto::Quic, AppState::Quic(q)) => {
                         q.datagram(dir, d.payload, &mut sink);
@@ -491,9 +507,9 @@ impl Core {
         o.inner_len = 0;
         let (key, side) = FlowKey::of(&o);
         let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
-        let out = &mut self.out;
+        let (out, pool) = (&mut self.out, &mut self.pool);
         let i = match self.table.lookup(&key, now, |victim| {
-            out.send(|w| write_flow_end(w, victim, EndReason::Forced))
+            end_flow(victim, EndReason::Forced, out, pool, false)
         }) {
             Lookup::Found(i) => i,
             Lookup::Created(i) => {
@@ -621,6 +637,40 @@ impl Consumer for AppFeed<'_> {
             AppState::DnsTcp(s) => s.gap(dir),
             _ => {}
         }
+    }
+}
+
+/// Tells the flow's parser that direction `dir` has ended (HTTP bodies that run to the
+/// end of the connection are complete then).
+#[inline]
+fn close_app(f: &mut Flow, dir: Dir, out: &mut RecordOut, now: u64) {
+    if let AppState::Http(_) = f.app_state {
+        let header = Header::of(f);
+        if let AppState::Http(h) = &mut f.app_state {
+            let mut sink = FlowSink {
+                out,
+                header: &header,
+                ts_ns: now,
+                dir,
+            };
+            h.close(dir, &mut sink);
+        }
+    }
+}
+
+/// Ends a flow: closes its parsers, gives its stream buffers back, and sends its flow
+/// record (waiting for room when `flush`, at shutdown).
+fn end_flow(f: &mut Flow, reason: EndReason, out: &mut RecordOut, pool: &mut BufPool, flush: bool) {
+    let last = f.last_ns;
+    close_app(f, Dir::ToServer, out, last);
+    close_app(f, Dir::ToClient, out, last);
+    for s in f.stream.iter_mut() {
+        s.finish(pool);
+    }
+    if flush {
+        out.send_flush(|w| write_flow_end(w, f, reason));
+    } else {
+        out.send(|w| write_flow_end(w, f, reason));
     }
 }
 

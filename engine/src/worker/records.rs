@@ -165,6 +165,8 @@ pub struct RecordOut {
     pub dropped: u64,
     /// Records cut because they exceeded [`RECORD_MAX`].
     pub truncated: u64,
+    /// Shutting down: every record waits for room (nothing may be lost at the end).
+    pub flushing: bool,
 }
 
 impl RecordOut {
@@ -178,6 +180,7 @@ impl RecordOut {
             records: 0,
             dropped: 0,
             truncated: 0,
+            flushing: false,
         }
     }
 
@@ -219,7 +222,9 @@ impl RecordOut {
         // Single producer: free space only grows while we look.
         let mut waited = 0u64;
         while self.queue.capacity() - self.queue.len() < need {
-            let wait = force_wait || (self.lossless && !self.stop.load(Ordering::Relaxed));
+            let wait = force_wait
+                || self.flushing
+                || (self.lossless && !self.stop.load(Ordering::Relaxed));
             if !wait || waited > 50_000_000 {
                 self.dropped += 1;
                 return;

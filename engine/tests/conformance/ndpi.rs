@@ -154,6 +154,10 @@ pub fn check(out: &Path, records: &[Value], t: &mut Tally) {
                 same_flow("tls").filter_map(|r| r["tls"]["sni"].as_str().map(str::to_string)),
             );
             names.extend(
+                same_flow("dhcp")
+                    .filter_map(|r| r["dhcp"]["hostname"].as_str().map(str::to_string)),
+            );
+            names.extend(
                 same_flow("quic").filter_map(|r| r["quic"]["sni"].as_str().map(str::to_string)),
             );
             if l.app.contains("DNS")
@@ -179,7 +183,10 @@ pub fn check(out: &Path, records: &[Value], t: &mut Tally) {
                 .filter_map(|r| r["http"]["http_user_agent"].as_str().map(str::to_string))
                 .collect();
             // nDPI keeps only the start of a long user agent.
-            if uas.iter().any(|u| u == ua || (ua.len() >= 64 && u.starts_with(ua.as_str()))) {
+            if uas
+                .iter()
+                .any(|u| u == ua || (ua.len() >= 64 && u.starts_with(ua.as_str())))
+            {
                 t.agree(1);
             } else {
                 t.differ(

@@ -239,12 +239,24 @@ fn http(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             row.get("status_code"),
             s(&h["status"]),
         );
-        field(
-            t,
-            &format!("{w} response_body_len"),
-            row.get("response_body_len"),
-            s(&h["length"]),
-        );
+        // Zeek counts a gzip or deflate body after decompressing it; Vigil, like
+        // Suricata's `http.length`, counts the body bytes on the wire.
+        let encoded = r_vigil(mine[*n - 1])["response_content_encoding"]
+            .as_str()
+            .is_some_and(|e| e != "identity");
+        if encoded {
+            t.skip(
+                format!("{w} response_body_len"),
+                "Zeek counts the decompressed body, Vigil the bytes on the wire",
+            );
+        } else {
+            field(
+                t,
+                &format!("{w} response_body_len"),
+                row.get("response_body_len"),
+                s(&h["length"]),
+            );
+        }
         // Zeek's `version` is the reply's; Vigil keeps it as vigil.response_protocol.
         let version = row.get("version").map(|v| format!("HTTP/{v}"));
         let ours = s(&r_vigil(mine[*n - 1])["response_protocol"]).or_else(|| s(&h["protocol"]));
@@ -295,9 +307,13 @@ fn dns(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
             .map(str::to_string);
         field(t, &format!("{w} query"), row.get("query"), query);
         // Zeek writes the ANY query type as "*".
-        let qtype = q["dns"]["queries"][0]["rrtype"]
-            .as_str()
-            .map(|t| if t == "ANY" { "*".to_string() } else { t.to_string() });
+        let qtype = q["dns"]["queries"][0]["rrtype"].as_str().map(|t| {
+            if t == "ANY" {
+                "*".to_string()
+            } else {
+                t.to_string()
+            }
+        });
         field(t, &format!("{w} qtype_name"), row.get("qtype_name"), qtype);
         if let Some(r) = resp {
             field(
@@ -310,16 +326,16 @@ fn dns(name: &str, log: &Log, records: &[Value], t: &mut Tally) {
                 if z != "-" {
                     let ours: Vec<String> = r["dns"]["answers"]
                         .as_array()
-                        .map(|a| {
-                            a.iter().filter_map(zeek_answer).collect()
-                        })
+                        .map(|a| a.iter().filter_map(zeek_answer).collect())
                         .unwrap_or_default();
                     let want: Vec<String> = z.split(',').map(norm_ip).collect();
+                    // Zeek joins TXT answers with spaces inside its comma-separated set.
+                    let flat = |v: &[String]| v.join(",").replace(',', " ");
                     field(
                         t,
                         &format!("{w} answers"),
-                        Some(&want.join(",")),
-                        Some(ours.join(",")),
+                        Some(&flat(&want)),
+                        Some(flat(&ours)),
                     );
                 }
             }
