@@ -321,6 +321,30 @@ impl Tracker for DhcpTracker {
     fn flow_end(&mut self, _ctx: &RecordCtx, _out: &mut Vec<EveBody>) {}
 }
 
+/// Drives the worker half over arbitrary bytes (as they are, and behind a valid BOOTP
+/// header and magic cookie so the options are reached) and the tracker over what it
+/// wrote; for cargo-fuzz: must never panic.
+pub fn fuzz_entry(data: &[u8]) {
+    let mut sink = super::VecSink::default();
+    let _ = datagram(Dir::ToServer, data, &mut sink);
+    let mut framed = vec![0u8; FIXED];
+    framed[..3].copy_from_slice(&[1 + (data.first().copied().unwrap_or(0) & 1), 1, 6]);
+    framed.extend_from_slice(&COOKIE);
+    framed.extend_from_slice(data);
+    let _ = datagram(Dir::ToClient, &framed, &mut sink);
+    let mut t = DhcpTracker::default();
+    let mut out = Vec::new();
+    let ctx = RecordCtx {
+        flow_id: 1,
+        ts_ns: 0,
+        dir: Dir::ToServer,
+    };
+    for (kind, body) in &sink.records {
+        t.record(*kind, &ctx, &mut Reader::new(body), &mut out);
+    }
+    t.flow_end(&ctx, &mut out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,5 +395,24 @@ mod tests {
         let at = FIXED + 4 + 1;
         q[at] = 250; // option length past the end
         datagram(Dir::ToServer, &q, &mut sink);
+    }
+
+    #[test]
+    fn fuzz_entry_never_panics() {
+        let base: Vec<u8> = (&request()[FIXED + 4..]).to_vec();
+        let mut x = 0x9e37_79b9u32;
+        for len in 0..base.len() + 40 {
+            let mut v = base.clone();
+            v.resize(len, b'\n');
+            for b in v.iter_mut().step_by(3) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if x % 4 == 0 {
+                    *b = x as u8;
+                }
+            }
+            fuzz_entry(&v);
+        }
     }
 }

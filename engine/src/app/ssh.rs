@@ -203,6 +203,44 @@ impl Tracker for SshTracker {
     }
 }
 
+/// Drives the worker half over arbitrary bytes (both directions, each split where the
+/// first byte says, a gap on one of them) and the tracker over what it wrote; for
+/// cargo-fuzz: must never panic.
+pub fn fuzz_entry(data: &[u8]) {
+    let mut sink = super::VecSink::default();
+    let mut st = SshState::default();
+    let split = data.first().map_or(0, |&b| b as usize % (data.len() + 1));
+    for (dir, bytes) in [(Dir::ToServer, &data[..split]), (Dir::ToClient, data)] {
+        let mut pending: Vec<u8> = Vec::new();
+        for chunk in bytes.chunks(7) {
+            pending.extend_from_slice(chunk);
+            match st.data(dir, &pending, &mut sink) {
+                Progress::Consumed(n) => {
+                    pending.drain(..n.min(pending.len()));
+                }
+                Progress::Done => break,
+            }
+        }
+    }
+    st.gap(Dir::ToServer);
+    let mut t = SshTracker::new();
+    let mut out = Vec::new();
+    for (i, (kind, body)) in sink.records.iter().enumerate() {
+        let ctx = RecordCtx {
+            flow_id: 1,
+            ts_ns: 0,
+            dir: Dir::from_u8(i as u8 & 1),
+        };
+        t.record(*kind, &ctx, &mut Reader::new(body), &mut out);
+    }
+    let ctx = RecordCtx {
+        flow_id: 1,
+        ts_ns: 0,
+        dir: Dir::ToServer,
+    };
+    t.flow_end(&ctx, &mut out);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +306,25 @@ mod tests {
                 &b"\n\n\nSSH-2.0-x\r\n"[..n.min(14)],
                 &mut sink,
             );
+        }
+    }
+
+    #[test]
+    fn fuzz_entry_never_panics() {
+        let base: Vec<u8> = b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n".to_vec();
+        let mut x = 0x9e37_79b9u32;
+        for len in 0..base.len() + 40 {
+            let mut v = base.clone();
+            v.resize(len, b'\n');
+            for b in v.iter_mut().step_by(3) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if x % 4 == 0 {
+                    *b = x as u8;
+                }
+            }
+            fuzz_entry(&v);
         }
     }
 }

@@ -1,0 +1,8 @@
+//! Any bytes through the dhcp parser's worker half and its control-plane tracker
+//! (`vigil::app::dhcp::fuzz_entry` says how the input is split).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    vigil::app::dhcp::fuzz_entry(data);
+});
