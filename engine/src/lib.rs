@@ -14,6 +14,7 @@ pub mod control;
 pub mod decode;
 pub mod engine;
 pub mod flow;
+pub mod learn;
 pub mod output;
 pub mod wire;
 pub mod worker;

@@ -54,6 +54,8 @@ pub struct Profile {
     pub output: OutputConf,
     #[serde(default)]
     pub hugepages: HugepagesConf,
+    #[serde(default)]
+    pub learn: LearnConf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,6 +279,53 @@ pub struct OutputConf {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct LearnConf {
+    /// Address ranges whose hosts are devices (`10.0.0.0/8`, `fc00::/7`, a bare address).
+    pub internal: Vec<String>,
+    /// Rare: new to the network, or reached by at most this many devices.
+    pub rare_devices: u32,
+    /// Days of packet time a device's contact with an endpoint counts toward rarity.
+    pub rarity_window_days: u32,
+    /// Hours of packet time from a device's first packet before its deviations may breach.
+    pub learning_hours: u32,
+    /// Seconds a DNS answer names its address beyond its TTL ("reached without a
+    /// hostname" means no answer within TTL + this, and no SNI or Host on the flow).
+    pub dns_hold: u32,
+    /// Addresses the IP-to-hostname map holds (oldest forgotten first).
+    pub names_capacity: usize,
+    /// Endpoints, user agents and fingerprints remembered per device baseline.
+    pub device_items: usize,
+    /// Seconds between republishing the workers' rarity snapshot (packet time in a
+    /// replay, at epoch boundaries; wall time live).
+    pub publish_interval: u64,
+    /// Directory of the learned state (`vigil run`; `vigil replay --state` overrides).
+    pub state_dir: Option<PathBuf>,
+    /// Wall-clock seconds between state snapshots while running (and one at the end).
+    pub snapshot_interval: u64,
+}
+
+impl Default for LearnConf {
+    fn default() -> Self {
+        LearnConf {
+            internal: crate::learn::net::DEFAULT_INTERNAL
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rare_devices: 1,
+            rarity_window_days: 30,
+            learning_hours: 72,
+            dns_hold: 3600,
+            names_capacity: 1_000_000,
+            device_items: 2048,
+            publish_interval: 10,
+            state_dir: None,
+            snapshot_interval: 300,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct HugepagesConf {
     /// `2M` or `1G`.
     pub size: String,
@@ -377,6 +426,11 @@ impl Profile {
                 p.capture.pcap = Some(base.join(pcap));
             }
         }
+        if let Some(dir) = &p.learn.state_dir {
+            if dir.is_relative() {
+                p.learn.state_dir = Some(base.join(dir));
+            }
+        }
         p.validate()
             .map_err(|(section, key, message)| ConfigError {
                 file: file.to_string(),
@@ -475,6 +529,31 @@ impl Profile {
                     "--in-memory cannot be combined with --no-huge; use --no-shconf".into(),
                 ));
             }
+        }
+        let l = &self.learn;
+        if let Err(e) = crate::learn::net::Networks::parse(&l.internal) {
+            return Err(("learn", "internal", e));
+        }
+        if l.rarity_window_days == 0 {
+            return Err((
+                "learn",
+                "rarity_window_days",
+                "rarity_window_days must be at least 1".into(),
+            ));
+        }
+        if l.names_capacity == 0 || l.device_items == 0 {
+            return Err((
+                "learn",
+                "names_capacity",
+                "names_capacity and device_items must be at least 1".into(),
+            ));
+        }
+        if l.snapshot_interval == 0 {
+            return Err((
+                "learn",
+                "snapshot_interval",
+                "snapshot_interval must be at least 1 second".into(),
+            ));
         }
         let cap = &self.capture;
         if cap.rx_descriptors < 32 || cap.tx_descriptors < 32 {

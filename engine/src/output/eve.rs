@@ -24,6 +24,27 @@ pub fn timestamp(ns: u64) -> String {
     )
 }
 
+/// Reads an EVE `timestamp` (`2026-03-13T09:12:21.164132+0000`, UTC) back as ns since
+/// the Unix epoch.
+pub fn parse_timestamp(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 26 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'.' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let month = time::Month::try_from(num(5..7)? as u8).ok()?;
+    let date = time::Date::from_calendar_date(num(0..4)? as i32, month, num(8..10)? as u8).ok()?;
+    let t =
+        time::Time::from_hms(num(11..13)? as u8, num(14..16)? as u8, num(17..19)? as u8).ok()?;
+    let secs = time::PrimitiveDateTime::new(date, t)
+        .assume_utc()
+        .unix_timestamp();
+    let micros = num(20..26)? as u64;
+    u64::try_from(secs)
+        .ok()
+        .map(|s| s * 1_000_000_000 + micros * 1000)
+}
+
 /// Where EVE records go.
 pub struct EveWriter {
     out: BufWriter<Box<dyn Write + Send>>,
@@ -74,5 +95,11 @@ mod tests {
         let ns = 1_773_393_141_164_132_999u64;
         assert_eq!(timestamp(ns), "2026-03-13T09:12:21.164132+0000");
         assert_eq!(timestamp(0), "1970-01-01T00:00:00.000000+0000");
+        assert_eq!(
+            parse_timestamp("2026-03-13T09:12:21.164132+0000"),
+            Some(1_773_393_141_164_132_000)
+        );
+        assert_eq!(parse_timestamp("2026-13-13T09:12:21.164132+0000"), None);
+        assert_eq!(parse_timestamp("garbage"), None);
     }
 }

@@ -1,0 +1,627 @@
+//! Pattern of life: what Vigil learns about the network, on the control plane.
+//!
+//! - **Devices** (`device`): internal addresses with MAC, names (DHCP option 12, DNS PTR,
+//!   mDNS), an OS hint, and a baseline of what each usually does.
+//! - **Endpoints**: external destinations named by hostname (SNI, HTTP Host, a DNS
+//!   answer for the address) when one is known, else by address; each hostname also
+//!   counts toward its registrable domain. For each, which devices reached it and when,
+//!   over a sliding window: rarity.
+//! - **Names** (`names`): the IP → hostname map from DNS answers.
+//! - **Snapshots** (`snapshot`, `table`): the address-level rarity workers look up per new
+//!   flow, republished on a bounded interval; workers report a device's first contact
+//!   with an address as a compact record, which the learner applies here.
+//! - **Persistence** (`persist`): the learned state saved atomically and reloaded.
+//!
+//! Everything runs on packet time (record timestamps), never the wall clock, so a capture
+//! of four days replayed in seconds leaves the state four live days would.
+
+pub mod device;
+pub mod names;
+pub mod net;
+pub mod persist;
+pub mod snapshot;
+pub mod table;
+
+use crate::config::LearnConf;
+use crate::worker::records::Header;
+use device::{Device, NameSource};
+use names::{is_ip_literal, normalise, registrable_domain, resolve_chain, NameMap};
+use net::{from_key, Networks};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use snapshot::{AddrRarity, Retired, Snapshot, SnapshotCell};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use table::{key_ip, key_pair, KeyTable};
+
+/// Which devices reached an endpoint, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub first_s: u64,
+    pub last_s: u64,
+    /// Device address → its latest contact (packet-time seconds).
+    pub devices: BTreeMap<String, u64>,
+    /// Connections from devices.
+    pub connections: u64,
+}
+
+impl Endpoint {
+    fn contact(&mut self, device: &str, now_s: u64) {
+        if self.devices.is_empty() && self.connections == 0 {
+            self.first_s = now_s;
+        }
+        self.first_s = self.first_s.min(now_s);
+        self.last_s = self.last_s.max(now_s);
+        let d = self.devices.entry(device.to_string()).or_insert(now_s);
+        *d = (*d).max(now_s);
+    }
+
+    /// Devices whose latest contact lies within `window_s` of `now_s`.
+    pub fn devices_within(&self, now_s: u64, window_s: u64) -> usize {
+        let from = now_s.saturating_sub(window_s);
+        self.devices.values().filter(|t| **t >= from).count()
+    }
+}
+
+/// Everything learned; what is saved and reloaded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    /// Records generated before this packet time are already in the state (a replay of
+    /// the same capture after a restart does not learn them twice).
+    pub learned_until_ns: u64,
+    /// Latest packet time learned from, seconds.
+    pub now_s: u64,
+    pub devices: BTreeMap<String, Device>,
+    /// External endpoints by hostname or address.
+    pub endpoints: BTreeMap<String, Endpoint>,
+    /// Registrable domains of the hostnames.
+    pub domains: BTreeMap<String, Endpoint>,
+    pub names: NameMap,
+    /// DHCP client MAC → the host name it asked with (option 12).
+    pub dhcp_names: BTreeMap<String, String>,
+}
+
+/// The learner's settings, from the profile.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub internal: Networks,
+    pub rare_devices: usize,
+    pub window_s: u64,
+    pub learning_s: u64,
+    pub dns_hold_s: u64,
+    pub names_capacity: usize,
+    pub device_items: usize,
+    pub publish_interval_ns: u64,
+}
+
+impl Settings {
+    /// From a profile's `[learn]` section (validated already).
+    pub fn from_conf(c: &LearnConf) -> Settings {
+        Settings {
+            internal: Networks::parse(&c.internal).unwrap_or_default(),
+            rare_devices: c.rare_devices as usize,
+            window_s: c.rarity_window_days as u64 * 86400,
+            learning_s: c.learning_hours as u64 * 3600,
+            dns_hold_s: c.dns_hold as u64,
+            names_capacity: c.names_capacity,
+            device_items: c.device_items,
+            publish_interval_ns: c.publish_interval.max(1) * 1_000_000_000,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_conf(&LearnConf::default())
+    }
+}
+
+/// Connection states that mean the connection failed.
+pub fn failed_state(conn_state: &str) -> bool {
+    matches!(conn_state, "S0" | "REJ" | "RSTOS0" | "RSTRH" | "SH" | "SHR")
+}
+
+/// The learner: applies records, answers questions, publishes snapshots.
+pub struct Learner {
+    pub settings: Settings,
+    pub state: Learned,
+    /// Records before this packet time are in the loaded state already.
+    resume_until_ns: u64,
+    /// Records skipped for that reason.
+    pub skipped: u64,
+    /// Hostnames (SNI, Host) seen on flows not yet ended.
+    flow_names: HashMap<u64, String>,
+    cell: Arc<SnapshotCell>,
+    retired: Retired,
+    dirty: bool,
+    last_publish_ns: u64,
+    generation: u64,
+    /// Snapshots published.
+    pub publications: u64,
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+fn u(v: &Value, path: &[&str]) -> Option<u64> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_u64()
+}
+
+impl Learner {
+    /// A learner starting from `state` (loaded, or empty).
+    pub fn new(settings: Settings, state: Learned) -> Learner {
+        let cell = Arc::new(SnapshotCell::new(settings.internal));
+        let mut l = Learner {
+            resume_until_ns: state.learned_until_ns,
+            settings,
+            state,
+            skipped: 0,
+            flow_names: HashMap::new(),
+            cell,
+            retired: Retired::default(),
+            dirty: true,
+            last_publish_ns: 0,
+            generation: 0,
+            publications: 0,
+        };
+        l.publish(l.state.now_s * 1_000_000_000);
+        l
+    }
+
+    /// The cell workers read snapshots from.
+    pub fn cell(&self) -> Arc<SnapshotCell> {
+        Arc::clone(&self.cell)
+    }
+
+    fn internal(&self, addr: &[u8; 16], v6: bool) -> bool {
+        self.settings.internal.contains(addr, v6)
+    }
+
+    fn device(&mut self, ip: &str, now_s: u64) -> &mut Device {
+        self.state
+            .devices
+            .entry(ip.to_string())
+            .or_insert_with(|| Device::new(ip.to_string(), now_s))
+    }
+
+    fn advance(&mut self, ts_ns: u64) {
+        let s = ts_ns / 1_000_000_000;
+        if s > self.state.now_s {
+            self.state.now_s = s;
+        }
+    }
+
+    /// Whether a record generated at packet time `ts_ns` is already in the loaded state.
+    fn already_learned(&mut self, ts_ns: u64) -> bool {
+        if ts_ns != 0 && ts_ns < self.resume_until_ns {
+            self.skipped += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A worker's report that a device reached an external address it had not reached
+    /// within the window (as far as the worker's snapshot knew).
+    pub fn first_contact(&mut self, h: &Header, ts_ns: u64) {
+        if self.already_learned(ts_ns) {
+            return;
+        }
+        self.advance(ts_ns);
+        let now_s = ts_ns / 1_000_000_000;
+        let device = from_key(&h.client, h.v6).to_string();
+        let addr = from_key(&h.server, h.v6).to_string();
+        self.device(&device, now_s).seen(now_s);
+        self.state
+            .endpoints
+            .entry(addr)
+            .or_default()
+            .contact(&device, now_s);
+        self.dirty = true;
+    }
+
+    /// An EVE record the control plane wrote for the flow of `h`; `emitted_ns` is the
+    /// packet time at which the worker produced it.
+    pub fn observe(&mut self, h: &Header, emitted_ns: u64, rec: &Map<String, Value>) {
+        if self.already_learned(emitted_ns) {
+            // The flow's names are not needed any more either.
+            if rec.get("event_type").and_then(Value::as_str) == Some("flow") {
+                self.flow_names.remove(&h.flow_id);
+            }
+            return;
+        }
+        self.advance(emitted_ns);
+        let rec = Value::Object(rec.clone());
+        match s(&rec, &["event_type"]) {
+            Some("flow") => self.flow(h, &rec),
+            Some("http") => self.http(h, emitted_ns, &rec),
+            Some("tls") => self.tls(h, emitted_ns, &rec),
+            Some("quic") => self.quic(h, emitted_ns, &rec),
+            Some("dns") => self.dns(emitted_ns, &rec),
+            Some("dhcp") => self.dhcp(emitted_ns, &rec),
+            _ => {}
+        }
+    }
+
+    fn name_flow(&mut self, h: &Header, name: &str) {
+        if name.is_empty() || is_ip_literal(name) || self.internal(&h.server, h.v6) {
+            return;
+        }
+        self.flow_names
+            .entry(h.flow_id)
+            .or_insert_with(|| normalise(name));
+    }
+
+    fn http(&mut self, h: &Header, ts_ns: u64, rec: &Value) {
+        let now_s = ts_ns / 1_000_000_000;
+        if let Some(host) = s(rec, &["http", "hostname"]) {
+            self.name_flow(h, host);
+        }
+        if self.internal(&h.client, h.v6) {
+            let ip = from_key(&h.client, h.v6).to_string();
+            let cap = self.settings.device_items;
+            if let Some(ua) = s(rec, &["http", "http_user_agent"]) {
+                self.device(&ip, now_s).user_agent(ua, now_s, cap);
+            }
+        }
+    }
+
+    fn tls(&mut self, h: &Header, ts_ns: u64, rec: &Value) {
+        let now_s = ts_ns / 1_000_000_000;
+        if let Some(sni) = s(rec, &["tls", "sni"]) {
+            self.name_flow(h, sni);
+        }
+        if self.internal(&h.client, h.v6) {
+            let ip = from_key(&h.client, h.v6).to_string();
+            let cap = self.settings.device_items;
+            let ja3 = s(rec, &["tls", "ja3", "hash"]).map(str::to_string);
+            let ja4 = s(rec, &["tls", "ja4"]).map(str::to_string);
+            if ja3.is_some() || ja4.is_some() {
+                self.device(&ip, now_s)
+                    .tls_client(ja3.as_deref(), ja4.as_deref(), now_s, cap);
+            }
+        }
+    }
+
+    fn quic(&mut self, h: &Header, ts_ns: u64, rec: &Value) {
+        let now_s = ts_ns / 1_000_000_000;
+        if let Some(sni) = s(rec, &["quic", "sni"]) {
+            self.name_flow(h, sni);
+        }
+        if self.internal(&h.client, h.v6) {
+            if let Some(ja4) = s(rec, &["quic", "ja4"]).map(str::to_string) {
+                let ip = from_key(&h.client, h.v6).to_string();
+                let cap = self.settings.device_items;
+                self.device(&ip, now_s)
+                    .tls_client(None, Some(&ja4), now_s, cap);
+            }
+        }
+    }
+
+    fn dns(&mut self, ts_ns: u64, rec: &Value) {
+        let now_s = ts_ns / 1_000_000_000;
+        if s(rec, &["dns", "type"]) != Some("response") {
+            return;
+        }
+        let Some(answers) = rec["dns"]["answers"].as_array() else {
+            return;
+        };
+        let list: Vec<(String, String, String, u64)> = answers
+            .iter()
+            .filter_map(|a| {
+                Some((
+                    normalise(a.get("rrname")?.as_str()?),
+                    a.get("rrtype")?.as_str()?.to_string(),
+                    a.get("rdata")?.as_str().unwrap_or("").to_string(),
+                    a.get("ttl").and_then(Value::as_u64).unwrap_or(0),
+                ))
+            })
+            .collect();
+        let mdns = u(rec, &["src_port"]) == Some(5353) || u(rec, &["dest_port"]) == Some(5353);
+        let query = rec["dns"]["queries"][0]["rrname"]
+            .as_str()
+            .map(normalise)
+            .or_else(|| list.first().map(|a| a.0.clone()))
+            .unwrap_or_default();
+        let (hold, cap) = (self.settings.dns_hold_s, self.settings.names_capacity);
+        for (name, addr, ttl) in resolve_chain(&query, &list) {
+            let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+                continue;
+            };
+            let internal = self.settings.internal.contains_ip(ip);
+            if mdns {
+                if internal && name.ends_with(".local") {
+                    let n = name.trim_end_matches(".local").to_string();
+                    self.device(&ip.to_string(), now_s)
+                        .names
+                        .insert(n, NameSource::Mdns);
+                }
+                continue;
+            }
+            self.state
+                .names
+                .answer(&ip.to_string(), name, now_s, ttl, hold, cap);
+        }
+        for (name, ty, data, _) in &list {
+            if ty != "PTR" || data.is_empty() {
+                continue;
+            }
+            if let Some(ip) = ptr_address(name) {
+                if self.settings.internal.contains_ip(ip) {
+                    let n = normalise(data);
+                    let n = n.trim_end_matches(".local").to_string();
+                    let src = if mdns {
+                        NameSource::Mdns
+                    } else {
+                        NameSource::Ptr
+                    };
+                    self.device(&ip.to_string(), now_s).names.insert(n, src);
+                }
+            }
+        }
+    }
+
+    fn dhcp(&mut self, ts_ns: u64, rec: &Value) {
+        let now_s = ts_ns / 1_000_000_000;
+        let d = &rec["dhcp"];
+        let Some(mac) = d
+            .get("client_mac")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return;
+        };
+        if let Some(host) = d.get("hostname").and_then(Value::as_str) {
+            if !host.is_empty() {
+                self.state.dhcp_names.insert(mac.clone(), host.to_string());
+            }
+        }
+        let vendor = d
+            .get("vendor_class_identifier")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let addr = ["assigned_ip", "client_ip", "requested_ip"]
+            .iter()
+            .filter_map(|k| d.get(*k).and_then(Value::as_str))
+            .find(|a| *a != "0.0.0.0")
+            .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+            .filter(|ip| self.settings.internal.contains_ip(*ip));
+        let Some(ip) = addr else { return };
+        let name = self.state.dhcp_names.get(&mac).cloned();
+        let dev = self.device(&ip.to_string(), now_s);
+        dev.seen(now_s);
+        dev.mac = Some(mac);
+        if let Some(n) = name {
+            dev.names.insert(n, NameSource::Dhcp);
+        }
+        if dev.os.is_none() {
+            if let Some(v) = vendor {
+                if v.starts_with("MSFT") {
+                    dev.os = Some("Windows".into());
+                } else if v.starts_with("android") {
+                    dev.os = Some("Android".into());
+                }
+            }
+        }
+    }
+
+    fn flow(&mut self, h: &Header, rec: &Value) {
+        let name = self.flow_names.remove(&h.flow_id);
+        let f = &rec["flow"];
+        let parse_ts = |k: &str| {
+            f.get(k)
+                .and_then(Value::as_str)
+                .and_then(crate::output::eve::parse_timestamp)
+                .unwrap_or(0)
+        };
+        let (start_ns, end_ns) = (parse_ts("start"), parse_ts("end"));
+        let (start_s, end_s) = (start_ns / 1_000_000_000, end_ns / 1_000_000_000);
+        let client_in = self.internal(&h.client, h.v6);
+        let server_in = self.internal(&h.server, h.v6);
+        let client = from_key(&h.client, h.v6).to_string();
+        let server = from_key(&h.server, h.v6).to_string();
+        let answered = u(f, &["pkts_toclient"]).unwrap_or(0) > 0;
+        if client_in {
+            self.device(&client, start_s).seen(end_s);
+        }
+        if server_in && answered {
+            self.device(&server, start_s).seen(end_s);
+        }
+        if !(client_in && !server_in) {
+            return;
+        }
+        // A device reached an external endpoint.
+        let endpoint = name
+            .clone()
+            .or_else(|| {
+                self.state
+                    .names
+                    .name_of(&server, start_s)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| server.clone());
+        let conn_state = s(rec, &["vigil", "conn_state"]).unwrap_or("");
+        let failed = h.proto == 6 && failed_state(conn_state);
+        let proto = s(rec, &["app_proto"]).unwrap_or("unknown").to_string();
+        let bytes_out = u(f, &["bytes_toserver"]).unwrap_or(0);
+        let bytes_in = u(f, &["bytes_toclient"]).unwrap_or(0);
+        let cap = self.settings.device_items;
+        self.device(&client, start_s).connection(
+            &endpoint, start_s, end_s, h.sport, &proto, bytes_out, bytes_in, failed, cap,
+        );
+        // The address itself (workers look addresses up), the name, and its domain.
+        let ep = self.state.endpoints.entry(server.clone()).or_default();
+        ep.contact(&client, start_s);
+        ep.connections += 1;
+        if endpoint != server {
+            let ep = self.state.endpoints.entry(endpoint.clone()).or_default();
+            ep.contact(&client, start_s);
+            ep.connections += 1;
+            let dom = registrable_domain(&endpoint);
+            let d = self.state.domains.entry(dom).or_default();
+            d.contact(&client, start_s);
+            d.connections += 1;
+        }
+        self.dirty = true;
+    }
+
+    /// Devices that reached `endpoint` (hostname or address) within the window.
+    pub fn endpoint_devices(&self, endpoint: &str) -> usize {
+        self.state.endpoints.get(endpoint).map_or(0, |e| {
+            e.devices_within(self.state.now_s, self.settings.window_s)
+        })
+    }
+
+    /// Whether `endpoint` is rare: new to the network, or reached by at most K devices.
+    pub fn is_rare(&self, endpoint: &str) -> bool {
+        self.endpoint_devices(endpoint) <= self.settings.rare_devices
+    }
+
+    /// The hostname of address `ip` at `now_s` from DNS answers, if any.
+    pub fn hostname_of(&self, ip: &str, now_s: u64) -> Option<&str> {
+        self.state.names.name_of(ip, now_s)
+    }
+
+    /// Whether a flow to `ip` at `now_s` went without any hostname: no DNS answer for it
+    /// within its TTL plus the hold time, and no SNI or Host name on the flow itself.
+    pub fn without_hostname(&self, ip: &str, flow_name: Option<&str>, now_s: u64) -> bool {
+        flow_name.is_none_or(|n| n.is_empty() || is_ip_literal(n))
+            && self.hostname_of(ip, now_s).is_none()
+    }
+
+    /// Publishes a new worker snapshot when something changed and the interval passed
+    /// (`now_ns` in packet time). Returns whether it published.
+    pub fn maybe_publish(&mut self, now_ns: u64) -> bool {
+        if !self.dirty || now_ns < self.last_publish_ns + self.settings.publish_interval_ns {
+            self.retired.collect();
+            return false;
+        }
+        self.publish(now_ns);
+        true
+    }
+
+    /// Forgets contacts older than the window, then builds and publishes the snapshot.
+    pub fn publish(&mut self, now_ns: u64) {
+        let now_s = (now_ns / 1_000_000_000).max(self.state.now_s);
+        self.prune(now_s);
+        let window = self.settings.window_s;
+        let addrs_n = self.state.endpoints.len();
+        let pairs_n: usize = self.state.endpoints.values().map(|e| e.devices.len()).sum();
+        let mut addrs: KeyTable<AddrRarity> = KeyTable::with_capacity(addrs_n);
+        let mut pairs: KeyTable<()> = KeyTable::with_capacity(pairs_n);
+        for (k, e) in &self.state.endpoints {
+            let Ok(ip) = k.parse::<std::net::IpAddr>() else {
+                continue;
+            };
+            let (a, v6) = net::to_key(ip);
+            let n = e.devices_within(now_s, window);
+            addrs.insert(
+                key_ip(&a, v6),
+                AddrRarity {
+                    devices: n.min(u16::MAX as usize) as u16,
+                    first_seen_s: e.first_s.min(u32::MAX as u64) as u32,
+                },
+            );
+            for dev in e.devices.keys() {
+                if let Ok(d) = dev.parse::<std::net::IpAddr>() {
+                    let (dk, dv6) = net::to_key(d);
+                    if dv6 == v6 {
+                        pairs.insert(key_pair(&dk, &a, v6), ());
+                    }
+                }
+            }
+        }
+        self.generation += 1;
+        let old = self.cell.publish(Snapshot {
+            generation: self.generation,
+            as_of_ns: now_ns,
+            addrs,
+            pairs,
+        });
+        self.retired.retire(old);
+        self.dirty = false;
+        self.last_publish_ns = now_ns;
+        self.publications += 1;
+    }
+
+    fn prune(&mut self, now_s: u64) {
+        let from = now_s.saturating_sub(self.settings.window_s);
+        for map in [&mut self.state.endpoints, &mut self.state.domains] {
+            map.retain(|_, e| {
+                e.devices.retain(|_, t| *t >= from);
+                !e.devices.is_empty()
+            });
+        }
+        self.state.names.expire(now_s);
+    }
+
+    /// The state to save: everything learned from packets before `boundary_ns` (the
+    /// epoch boundary of a replay, or the latest packet time live).
+    pub fn to_save(&mut self, boundary_ns: u64) -> &Learned {
+        self.state.learned_until_ns = self.state.learned_until_ns.max(boundary_ns);
+        &self.state
+    }
+}
+
+/// The address a PTR name stands for (`17.1.20.10.in-addr.arpa` → 10.20.1.17).
+pub fn ptr_address(name: &str) -> Option<std::net::IpAddr> {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    if let Some(v4) = n.strip_suffix(".in-addr.arpa") {
+        let parts: Vec<u8> = v4
+            .split('.')
+            .map(|p| p.parse::<u8>())
+            .collect::<Result<_, _>>()
+            .ok()?;
+        if parts.len() != 4 {
+            return None;
+        }
+        return Some(std::net::IpAddr::from([
+            parts[3], parts[2], parts[1], parts[0],
+        ]));
+    }
+    if let Some(v6) = n.strip_suffix(".ip6.arpa") {
+        let nibbles: Vec<u8> = v6
+            .split('.')
+            .map(|p| u8::from_str_radix(p, 16))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        if nibbles.len() != 32 {
+            return None;
+        }
+        let mut a = [0u8; 16];
+        for (i, pair) in nibbles.rchunks(2).enumerate() {
+            // rchunks from the end: the last two labels are the first byte's nibbles.
+            a[i] = (pair[1] << 4) | pair[0];
+        }
+        return Some(std::net::IpAddr::from(a));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ptr_names() {
+        assert_eq!(
+            ptr_address("17.1.20.10.in-addr.arpa"),
+            Some("10.20.1.17".parse().unwrap())
+        );
+        let v6 = "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa.";
+        assert_eq!(
+            ptr_address(v6),
+            Some("4321:0:1:2:3:4:567:89ab".parse().unwrap())
+        );
+        assert_eq!(ptr_address("example.com"), None);
+    }
+}
