@@ -1,4 +1,5 @@
-//! The `vigil` command line (clap): `run`, `replay`, `check-config`.
+//! The `vigil` command line (clap): `run`, `replay`, `check-config`, and what was
+//! learned: `devices`, `endpoints`.
 //!
 //! Exit codes: 0 success, 2 bad input (arguments, profile, capture) with one line on
 //! stderr saying what and where, 1 a failure while running.
@@ -45,11 +46,60 @@ pub enum Command {
         /// Worker lcores (software RSS spreads flows over them).
         #[arg(long)]
         workers: Option<u16>,
+        /// Learned-state directory: loaded at start, saved during and after the replay,
+        /// so a learning capture and a test capture can run one after the other.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// The devices learned: addresses, MACs, names, OS, activity.
+    Devices {
+        /// Learned-state directory (default: the profile's learn.state_dir).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Profile for the learning settings (default: the built-in software profile).
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The external endpoints devices reached, rarest first.
+    Endpoints {
+        /// Only the rare ones (new, or reached by at most learn.rare_devices devices).
+        #[arg(long)]
+        rare: bool,
+        /// Learned-state directory (default: the profile's learn.state_dir).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Profile for the learning settings (default: the built-in software profile).
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Validate a profile.
     CheckConfig {
         /// The profile.
         file: PathBuf,
+    },
+    /// Write synthetic traffic for a scenario (office, clickfix-macos, dga-bot, beacon)
+    /// to a pcap; the same seed gives the same bytes.
+    Simulate {
+        /// office, clickfix-macos, dga-bot or beacon.
+        scenario: String,
+        /// The pcap to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Start time, RFC 3339 (default: the scenario's, e.g. 2026-03-09T00:00:00Z).
+        #[arg(long)]
+        start: Option<String>,
+        /// Days of traffic (office: 4, beacon: 1; fixed for the others).
+        #[arg(long)]
+        days: Option<u32>,
     },
 }
 
@@ -104,11 +154,51 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Devices {
+            state,
+            profile,
+            json,
+        } => {
+            let (learned, settings) = load_learned(state, profile.as_deref())?;
+            if json {
+                println!(
+                    "{}",
+                    crate::learn::report::devices_json(&learned, &settings)
+                );
+            } else {
+                print!(
+                    "{}",
+                    crate::learn::report::devices_table(&learned, &settings)
+                );
+            }
+            Ok(())
+        }
+        Command::Endpoints {
+            rare,
+            state,
+            profile,
+            json,
+        } => {
+            let (learned, settings) = load_learned(state, profile.as_deref())?;
+            if json {
+                println!(
+                    "{}",
+                    crate::learn::report::endpoints_json(&learned, &settings, rare)
+                );
+            } else {
+                print!(
+                    "{}",
+                    crate::learn::report::endpoints_table(&learned, &settings, rare)
+                );
+            }
+            Ok(())
+        }
         Command::Replay {
             capture,
             profile,
             eve,
             workers,
+            state,
         } => {
             let profile = load_profile(profile.as_deref())?;
             if profile.mode != crate::config::Mode::Software {
@@ -118,10 +208,12 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             }
             let info = file::inspect(&capture).map_err(usage)?;
             let path = std::fs::canonicalize(&capture).unwrap_or(capture.clone());
+            let state_dir = state.or_else(|| profile.learn.state_dir.clone());
             let report = engine::run(RunOptions {
                 profile,
                 workers,
                 eve,
+                state_dir,
                 input: Input::Capture {
                     path,
                     info: info.clone(),
@@ -146,6 +238,37 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Simulate {
+            scenario,
+            out,
+            seed,
+            start,
+            days,
+        } => {
+            let began = std::time::Instant::now();
+            let opts = crate::simulate::Options {
+                scenario: crate::simulate::Scenario::parse(&scenario).map_err(usage)?,
+                seed,
+                start: start
+                    .as_deref()
+                    .map(crate::simulate::parse_time)
+                    .transpose()
+                    .map_err(usage)?,
+                days,
+            };
+            let s = crate::simulate::write(&opts, &out).map_err(usage)?;
+            eprintln!(
+                "vigil: {}: {} (seed {seed}), {} packets, {} bytes, {} to {}, in {:.1} s",
+                out.display(),
+                scenario,
+                s.packets,
+                s.file_bytes,
+                crate::output::eve::timestamp(s.start * 1000),
+                crate::output::eve::timestamp(s.end * 1000),
+                began.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Run { profile, eve } => {
             let p = Profile::load(&profile).map_err(|e| usage(e.to_string()))?;
             let input = match p.mode {
@@ -165,10 +288,12 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 }
                 crate::config::Mode::Hardware => Input::Hardware,
             };
+            let state_dir = p.learn.state_dir.clone();
             let report = engine::run(RunOptions {
                 profile: p,
                 workers: None,
                 eve,
+                state_dir,
                 input,
             })
             .map_err(engine_failure)?;
@@ -178,13 +303,34 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// Reads the learned state for `devices` and `endpoints`.
+fn load_learned(
+    state: Option<PathBuf>,
+    profile: Option<&Path>,
+) -> Result<(crate::learn::Learned, crate::learn::Settings), Failure> {
+    let p = load_profile(profile)?;
+    let settings = crate::learn::Settings::from_conf(&p.learn);
+    let dir = state.or(p.learn.state_dir).ok_or_else(|| {
+        usage("no learned state to read: give --state DIR (or learn.state_dir in --profile)".into())
+    })?;
+    match crate::learn::persist::load::<crate::learn::Learned>(&dir) {
+        Ok(Some(l)) => Ok((l, settings)),
+        Ok(None) => Err(usage(format!(
+            "{}: no learned state here yet (run `vigil replay CAPTURE --state {}` first)",
+            crate::learn::persist::path_in(&dir).display(),
+            dir.display()
+        ))),
+        Err(e) => Err(usage(e.message)),
+    }
+}
+
 /// The summary printed to stderr when a run ends.
 fn summarise(name: &str, r: &Report, info: Option<&file::CaptureInfo>) {
     let secs = r.elapsed.as_secs_f64().max(1e-9);
     let per_worker: Vec<String> = r.workers.iter().map(|w| w.packets.to_string()).collect();
     let drops = r.port.imissed + r.port.rx_nombuf + r.dispatch_dropped;
     eprintln!(
-        "vigil: {name}: {} packets, {} bytes in {:.3} s ({:.3} Mpps, {:.3} Gbps); workers [{}]; flows {} ({} split across workers); drops {drops}; summary queue full {}; hot-path allocations {}",
+        "vigil: {name}: {} packets, {} bytes in {:.3} s ({:.3} Mpps, {:.3} Gbps); workers [{}]; flows {} ({} split across workers); drops {drops}; summary queue full {}; hot-path allocations {}; learned {} devices, {} endpoints",
         r.packets,
         r.bytes,
         secs,
@@ -195,7 +341,15 @@ fn summarise(name: &str, r: &Report, info: Option<&file::CaptureInfo>) {
         r.flows_split,
         r.queue_full,
         r.hot_allocations,
+        r.devices,
+        r.endpoints,
     );
+    if r.already_learned > 0 {
+        eprintln!(
+            "vigil: {} records came from packets the loaded state had already learned from (not learned twice)",
+            r.already_learned
+        );
+    }
     if let Some(info) = info {
         if r.packets != info.packets || r.bytes != info.bytes {
             eprintln!(

@@ -12,6 +12,8 @@ use crate::capture::rss::{self, Dispatcher, Fields, LinkType};
 use crate::config::{hugepages_free, Idle, Mode, Profile, RssFields, MAX_WORKERS};
 use crate::control::epoch::EpochGate;
 use crate::control::{ControlPlane, DispatchShared, Finish, Report};
+use crate::learn::snapshot::SnapshotReader;
+use crate::learn::{Learned, Learner, Settings as LearnSettings};
 use crate::output::eve::EveWriter;
 use crate::worker::pipeline::{Pipeline, PipelineConf};
 use crate::worker::records::RecordQueue;
@@ -62,6 +64,8 @@ pub struct RunOptions {
     pub workers: Option<u16>,
     pub eve: Option<String>,
     pub input: Input,
+    /// Learned state directory (loaded at start, saved periodically and at the end).
+    pub state_dir: Option<PathBuf>,
 }
 
 fn user<T>(msg: impl Into<String>) -> Result<T, EngineError> {
@@ -120,6 +124,16 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         Some(path) => Some(EveWriter::open(path).map_err(EngineError::User)?),
         None => None,
     };
+
+    // The learned state, before anything starts: a refused file stops the run here.
+    let learned = match &opts.state_dir {
+        Some(dir) => crate::learn::persist::load::<Learned>(dir)
+            .map_err(|e| EngineError::User(e.message))?
+            .unwrap_or_default(),
+        None => Learned::default(),
+    };
+    let learner = Learner::new(LearnSettings::from_conf(&p.learn), learned);
+    let snapshots = learner.cell();
 
     let eal = Eal::init(&p.eal_args(workers))?;
     if p.mode == Mode::Software {
@@ -273,24 +287,26 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                 end,
             )
         };
+        let mut pipeline = Pipeline::new(
+            &PipelineConf {
+                worker: w,
+                link,
+                flows: p.flow.capacity,
+                timeouts: p.flow.timeouts(),
+                stream_buffers: p.flow.stream_buffers,
+                frag_slots: p.flow.frag_slots,
+                frag_max: p.flow.frag_max_bytes,
+                frag_timeout_ns: p.flow.frag_timeout as u64 * 1_000_000_000,
+                lossless: expected.is_some(),
+            },
+            Arc::clone(&q),
+            Arc::clone(&rq),
+            Arc::clone(&stop),
+        );
+        pipeline.set_snapshot(SnapshotReader::new(Arc::clone(&snapshots)));
         pending.push(Worker {
             source,
-            pipeline: Pipeline::new(
-                &PipelineConf {
-                    worker: w,
-                    link,
-                    flows: p.flow.capacity,
-                    timeouts: p.flow.timeouts(),
-                    stream_buffers: p.flow.stream_buffers,
-                    frag_slots: p.flow.frag_slots,
-                    frag_max: p.flow.frag_max_bytes,
-                    frag_timeout_ns: p.flow.frag_timeout as u64 * 1_000_000_000,
-                    lossless: expected.is_some(),
-                },
-                Arc::clone(&q),
-                Arc::clone(&rq),
-                Arc::clone(&stop),
-            ),
+            pipeline,
             shared: Arc::clone(&s),
             stop: Arc::clone(&stop),
             end,
@@ -318,8 +334,11 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         records: {
             let mut r = crate::control::records::Records::new(record_queues);
             r.seed = p.output.community_id_seed;
+            r.learn = learner;
             r
         },
+        state_dir: opts.state_dir.clone(),
+        snapshot_every: std::time::Duration::from_secs(p.learn.snapshot_interval),
         stats_interval: p.control.stats_interval,
         port: port_id,
         expected,

@@ -1,7 +1,9 @@
 //! The worker's per-packet code allocates nothing: a counting global allocator watches
 //! the whole pipeline (decode, defrag, flows, TCP, stream reassembly, protocol detection
 //! and parsers, records) handle every packet of the bundled capture and of every shared
-//! capture, after a warm-up pass, plus truncated and bit-flipped copies of each packet.
+//! capture, after a warm-up pass, plus truncated and bit-flipped copies of each packet,
+//! while looking every new flow up in a published rarity snapshot and taking the newer
+//! snapshots the control plane publishes between passes.
 
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
@@ -10,6 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use vigil::alloc::{hot_allocations, set_hot, CountingAlloc};
 use vigil::capture::rss::LinkType;
+use vigil::learn::net::Networks;
+use vigil::learn::snapshot::{AddrRarity, Retired, Snapshot, SnapshotCell, SnapshotReader};
+use vigil::learn::table::{key_ip, KeyTable};
 use vigil::worker::pipeline::{Pipeline, PipelineConf};
 use vigil::worker::records::RecordQueue;
 
@@ -72,6 +77,34 @@ fn pipeline_allocates_nothing_per_packet() {
         Arc::clone(&rq),
         Arc::new(AtomicBool::new(false)),
     );
+    // A rarity snapshot of 100k addresses (control plane), republished between passes.
+    let cell = Arc::new(SnapshotCell::new(Networks::default()));
+    let mut retired = Retired::default();
+    let mut generation = 0u64;
+    let mut publish = |retired: &mut Retired| {
+        generation += 1;
+        let mut addrs = KeyTable::with_capacity(100_000);
+        for i in 0..100_000u32 {
+            let mut a = [0u8; 16];
+            a[..4].copy_from_slice(&i.wrapping_mul(2_654_435_761).to_be_bytes());
+            addrs.insert(
+                key_ip(&a, false),
+                AddrRarity {
+                    devices: (i % 5) as u16,
+                    first_seen_s: i,
+                },
+            );
+        }
+        retired.retire(cell.publish(Snapshot {
+            generation,
+            as_of_ns: 0,
+            addrs,
+            pairs: KeyTable::with_capacity(16),
+        }));
+    };
+    publish(&mut retired);
+    p.set_snapshot(SnapshotReader::new(Arc::clone(&cell)));
+    p.warm_snapshot();
     let mut total = 0u64;
     let mut shift = 0u64;
     for f in &files {
@@ -86,7 +119,11 @@ fn pipeline_allocates_nothing_per_packet() {
             shift += 10_000_000_000_000;
             let before = hot_allocations();
             set_hot(pass == 1);
-            for (frame, ts) in &fr {
+            for (i, (frame, ts)) in fr.iter().enumerate() {
+                if i % 32 == 0 {
+                    // A burst starts: take a newer snapshot if one was published.
+                    p.refresh_snapshot();
+                }
                 p.packet(frame, frame.len() as u32, ts + shift);
                 if pass == 1 {
                     p.packet(
@@ -112,8 +149,11 @@ fn pipeline_allocates_nothing_per_packet() {
             // The control plane's side: empty the queues (allocation allowed here).
             while q.pop().is_some() {}
             while rq.pop().is_some() {}
+            publish(&mut retired);
         }
     }
+    // Every replaced snapshot but the one the pipeline holds has been freed.
+    assert!(retired.len() <= 1, "{} snapshots kept", retired.len());
     assert!(total > 10_000, "only {total} packets");
     assert!(p.counters.flows > 100);
 }

@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn fuzz_entry_never_panics() {
-        let base: Vec<u8> = (&request()[FIXED + 4..]).to_vec();
+        let base: Vec<u8> = request()[FIXED + 4..].to_vec();
         let mut x = 0x9e37_79b9u32;
         for len in 0..base.len() + 40 {
             let mut v = base.clone();
@@ -408,7 +408,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                if x % 4 == 0 {
+                if x.is_multiple_of(4) {
                     *b = x as u8;
                 }
             }

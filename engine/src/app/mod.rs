@@ -163,6 +163,9 @@ pub enum RecordKind {
     WorkerStats = 32,
     /// A DHCP message (BOOTP with the magic cookie).
     Dhcp = 11,
+    /// A device's first contact with an external address, as the worker's rarity
+    /// snapshot knew it (body: `u16` devices that had reached the address).
+    Contact = 12,
 }
 
 impl RecordKind {
@@ -181,6 +184,7 @@ impl RecordKind {
             10 => RecordKind::QuicServerInitial,
             32 => RecordKind::WorkerStats,
             11 => RecordKind::Dhcp,
+            12 => RecordKind::Contact,
             _ => return None,
         })
     }

@@ -320,7 +320,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                if x % 4 == 0 {
+                if x.is_multiple_of(4) {
                     *b = x as u8;
                 }
             }

@@ -71,6 +71,10 @@ pub struct ControlPlane {
     /// The capture's name, for the stats record and progress line.
     pub input: String,
     pub dispatch_mode: &'static str,
+    /// Where the learned state is saved (None: learn in memory only).
+    pub state_dir: Option<std::path::PathBuf>,
+    /// Wall-clock time between state snapshots.
+    pub snapshot_every: Duration,
 }
 
 /// The run's final figures, returned to the main thread.
@@ -93,6 +97,11 @@ pub struct Report {
     pub records_dropped: u64,
     pub first_ts_ns: u64,
     pub last_ts_ns: u64,
+    /// Devices and endpoints known at the end.
+    pub devices: u64,
+    pub endpoints: u64,
+    /// Records skipped because the loaded state had learned them already.
+    pub already_learned: u64,
 }
 
 struct State {
@@ -119,6 +128,7 @@ impl ControlPlane {
         let tty = std::io::stderr().is_terminal();
         let mut last_progress = Instant::now();
         let mut last_work = Instant::now();
+        let mut last_save = Instant::now();
         let mut shown = false;
         loop {
             let mut got = self.drain(&mut st)?;
@@ -127,13 +137,26 @@ impl ControlPlane {
                     if let Some(e) = g.pending() {
                         // The clock waits at epoch e: everything before it is queued.
                         got += self.drain(&mut st)? + 1;
-                        self.stats_until(&mut st, e * g.epoch_ns(), start)?;
+                        let boundary = e * g.epoch_ns();
+                        self.stats_until(&mut st, boundary, start)?;
+                        // What was learned before the boundary applies from it on; a
+                        // snapshot saved here holds exactly the packets before it.
+                        self.records.learn.maybe_publish(boundary);
+                        if last_save.elapsed() >= self.snapshot_every {
+                            self.save_state(boundary);
+                            last_save = Instant::now();
+                        }
                         g.release(e);
                     }
                 }
                 None => {
                     let now = st.now_ns;
                     self.stats_until(&mut st, now, start)?;
+                    self.records.learn.maybe_publish(now);
+                    if last_save.elapsed() >= self.snapshot_every {
+                        self.save_state(now);
+                        last_save = Instant::now();
+                    }
                 }
             }
             let msg = match finish.try_recv() {
@@ -166,6 +189,18 @@ impl ControlPlane {
             } else {
                 std::thread::sleep(Duration::from_millis(1));
             }
+        }
+    }
+
+    /// Saves the learned state (everything from packets before `boundary_ns`); a
+    /// failure is reported and the run goes on (the next snapshot may succeed).
+    fn save_state(&mut self, boundary_ns: u64) {
+        let Some(dir) = self.state_dir.clone() else {
+            return;
+        };
+        let state = self.records.learn.to_save(boundary_ns);
+        if let Err(e) = crate::learn::persist::save(&dir, state) {
+            eprintln!("vigil: {e}");
         }
     }
 
@@ -338,6 +373,14 @@ impl ControlPlane {
                 "records_dropped": workers.iter().map(|c| c.records_dropped).sum::<u64>(),
                 "records_malformed": self.records.malformed,
                 "hot_path_allocations": crate::alloc::hot_allocations(),
+                "learned": {
+                    "devices": self.records.learn.state.devices.len(),
+                    "endpoints": self.records.learn.state.endpoints.len(),
+                    "domains": self.records.learn.state.domains.len(),
+                    "names": self.records.learn.state.names.len(),
+                    "snapshots_published": self.records.learn.publications,
+                    "records_already_learned": self.records.learn.skipped,
+                },
             }
         });
         rec["vigil"]["counters"] = Value::Object(other);
@@ -359,6 +402,13 @@ impl ControlPlane {
         } else {
             last_ts
         };
+        // Everything of this run is learned: save it (a failure here loses learning, so
+        // the run fails).
+        self.records.learn.publish(ts);
+        if let Some(dir) = self.state_dir.clone() {
+            let state = self.records.learn.to_save(ts + 1);
+            crate::learn::persist::save(&dir, state)?;
+        }
         let mut rec = self.stats_record(ts, start, &fin.port, &counters, &st, true);
         if !fin.xstats.is_empty() {
             let x: serde_json::Map<String, Value> = fin
@@ -393,6 +443,9 @@ impl ControlPlane {
             records_dropped: counters.iter().map(|c| c.records_dropped).sum(),
             first_ts_ns: st.first_ts_ns,
             last_ts_ns: last_ts,
+            devices: self.records.learn.state.devices.len() as u64,
+            endpoints: self.records.learn.state.endpoints.len() as u64,
+            already_learned: self.records.learn.skipped,
             workers: counters,
         })
     }

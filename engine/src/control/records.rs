@@ -4,6 +4,7 @@
 //! envelope.
 
 use crate::app::{self, Dir, EveBody, RecordCtx, RecordKind, Tracker};
+use crate::learn::{Learner, Settings};
 use crate::output::envelope;
 use crate::output::eve::{self, EveWriter};
 use crate::wire::Reader;
@@ -32,6 +33,8 @@ pub struct Records {
     bodies: Vec<EveBody>,
     /// Community ID seed (profile `output.community_id_seed`).
     pub seed: u16,
+    /// What the network has learned; every record written teaches it.
+    pub learn: Learner,
 }
 
 impl Records {
@@ -52,6 +55,7 @@ impl Records {
             malformed: 0,
             bodies: Vec::new(),
             seed: 0,
+            learn: Learner::new(Settings::default(), Default::default()),
         }
     }
 
@@ -85,15 +89,23 @@ impl Records {
         };
         self.bodies.clear();
         let mut icmp = None;
+        // Packet time at which the worker produced the record (a flow's end comes when
+        // the worker ended it, which may be long after its last packet).
+        let mut emitted_ns = hdr.ts_ns;
         match hdr.kind {
             RecordKind::WorkerStats => {
                 self.details[w] = Details::read(&mut r);
                 return Ok(());
             }
+            RecordKind::Contact => {
+                self.learn.first_contact(&hdr.h, hdr.ts_ns);
+                return Ok(());
+            }
             RecordKind::Flow => {
                 match flow_body(&hdr, &mut r) {
-                    Some((body, ic)) => {
+                    Some((body, ic, ended)) => {
                         icmp = ic;
+                        emitted_ns = ended;
                         self.bodies.push(body);
                     }
                     None => self.malformed += 1,
@@ -132,6 +144,7 @@ impl Records {
                 .unwrap_or("unknown")
                 .to_string();
             *self.by_type.entry(et).or_insert(0) += 1;
+            self.learn.observe(&hdr.h, emitted_ns, &rec);
             if let Some(eve) = eve {
                 eve.write(&Value::Object(rec))
                     .map_err(|e| format!("cannot write EVE output: {e}"))?;
@@ -173,8 +186,12 @@ fn wrap(h: &Header, b: &EveBody, icmp: Option<(u8, u8)>, seed: u16) -> Map<Strin
     m
 }
 
-/// Reads a flow-end record body and builds its EVE `flow` body.
-fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<(EveBody, Option<(u8, u8)>)> {
+/// A flow's EVE body, its ICMP identity, and when the worker ended it (packet time).
+type FlowBody = (EveBody, Option<(u8, u8)>, u64);
+
+/// Reads a flow-end record body and builds its EVE `flow` body; also returns the ICMP
+/// identity and the packet time at which the worker ended the flow.
+fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<FlowBody> {
     let first = r.u64()?;
     let last = r.u64()?;
     let mut pkts = [0u32; 2];
@@ -197,6 +214,9 @@ fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<(EveBody, Option<(u
     for ic in icmp.iter_mut() {
         *ic = (r.bool()?, r.u8()?, r.u8()?);
     }
+    let endpoint_devices = r.u16()?;
+    let first_contact = r.bool()?;
+    let ended_ns = r.u64()?;
     let mut f = Map::new();
     f.insert("pkts_toserver".into(), Value::from(pkts[0]));
     f.insert("pkts_toclient".into(), Value::from(pkts[1]));
@@ -267,6 +287,11 @@ fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<(EveBody, Option<(u
     v.insert("resp_bytes".into(), Value::from(payload[1]));
     v.insert("orig_ip_bytes".into(), Value::from(ip_bytes[0]));
     v.insert("resp_ip_bytes".into(), Value::from(ip_bytes[1]));
+    if endpoint_devices != crate::flow::table::NOT_LOOKED_UP {
+        // A device reached an external address: how many devices had reached it before.
+        v.insert("endpoint_devices".into(), Value::from(endpoint_devices));
+        v.insert("first_contact".into(), Value::Bool(first_contact));
+    }
     fields.insert("vigil".into(), Value::Object(v));
     let icmp_id = if ts_icmp.0 {
         Some((ts_icmp.1, ts_icmp.2))
@@ -282,5 +307,6 @@ fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<(EveBody, Option<(u
             fields,
         },
         icmp_id,
+        ended_ns,
     ))
 }

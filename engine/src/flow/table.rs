@@ -97,6 +97,9 @@ pub struct TunnelInfo {
     pub dst: [u8; 16],
 }
 
+/// [`Flow::endpoint_devices`] of a flow that is not a device reaching an external address.
+pub const NOT_LOOKED_UP: u16 = u16::MAX;
+
 /// One flow.
 #[derive(Clone, Copy)]
 pub struct Flow {
@@ -124,6 +127,12 @@ pub struct Flow {
     pub vlans: [u16; 3],
     pub vlan_count: u8,
     pub tunnel: TunnelInfo,
+    /// Devices that had reached the server's address when the flow started (from the
+    /// workers' rarity snapshot); `NOT_LOOKED_UP` unless a device opened it to an
+    /// external address.
+    pub endpoint_devices: u16,
+    /// The device had not reached this address before (as the snapshot knew).
+    pub first_contact: bool,
     used: bool,
     next: u32,
     prev: u32,
@@ -152,6 +161,8 @@ impl Default for Flow {
             vlans: [0; 3],
             vlan_count: 0,
             tunnel: TunnelInfo::default(),
+            endpoint_devices: NOT_LOOKED_UP,
+            first_contact: false,
             used: false,
             next: NIL,
             prev: NIL,

@@ -19,6 +19,7 @@ pub mod device;
 pub mod names;
 pub mod net;
 pub mod persist;
+pub mod report;
 pub mod snapshot;
 pub mod table;
 
@@ -436,7 +437,7 @@ impl Learner {
         if server_in && answered {
             self.device(&server, start_s).seen(end_s);
         }
-        if !(client_in && !server_in) {
+        if !client_in || server_in {
             return;
         }
         // A device reached an external endpoint.

@@ -103,6 +103,13 @@ impl SnapshotReader {
         SnapshotReader { cell, held }
     }
 
+    /// Loads the current snapshot on the calling thread. `arc-swap` sets up per-thread
+    /// state on a thread's first load (one allocation), so a worker calls this before
+    /// its hot path starts.
+    pub fn warm(&mut self) {
+        self.held = self.cell.current.load_full();
+    }
+
     /// Takes the newest snapshot if one was published (once per burst). Allocation-free:
     /// an atomic load, and on a change an `Arc` clone; the old one is never the last.
     #[inline]

@@ -26,8 +26,8 @@ struct Ctrl([u8; GROUP]);
 #[derive(Clone)]
 pub struct KeyTable<V: TableValue> {
     ctrl: Box<[Ctrl]>,
-    keys: Box<[u64]>,
-    vals: Box<[V]>,
+    /// (key, value) side by side: a hit touches one fingerprint line and one slot line.
+    slots: Box<[(u64, V)]>,
     /// Groups - 1 (a power of two minus one).
     group_mask: usize,
     len: usize,
@@ -56,8 +56,7 @@ impl<V: TableValue> KeyTable<V> {
         let groups = slots.div_ceil(GROUP).next_power_of_two();
         KeyTable {
             ctrl: vec![Ctrl::default(); groups].into_boxed_slice(),
-            keys: vec![0u64; groups * GROUP].into_boxed_slice(),
-            vals: vec![V::default(); groups * GROUP].into_boxed_slice(),
+            slots: vec![(0u64, V::default()); groups * GROUP].into_boxed_slice(),
             group_mask: groups - 1,
             len: 0,
         }
@@ -80,7 +79,7 @@ impl<V: TableValue> KeyTable<V> {
 
     /// Bytes of memory the table uses.
     pub fn bytes(&self) -> usize {
-        self.ctrl.len() * (GROUP + GROUP * 8 + GROUP * std::mem::size_of::<V>())
+        self.ctrl.len() * (GROUP + GROUP * std::mem::size_of::<(u64, V)>())
     }
 
     /// The value of `key`, if present. Allocation-free, branch-light: the hot-path lookup.
@@ -94,8 +93,9 @@ impl<V: TableValue> KeyTable<V> {
             let mut m = match_byte(ctrl, fp);
             while m != 0 {
                 let i = g * GROUP + m.trailing_zeros() as usize;
-                if self.keys[i] == key {
-                    return Some(self.vals[i]);
+                let (k, v) = self.slots[i];
+                if k == key {
+                    return Some(v);
                 }
                 m &= m - 1;
             }
@@ -119,7 +119,7 @@ impl<V: TableValue> KeyTable<V> {
     /// Inserts or replaces `key` (control plane; grows the table when 7/8 full).
     pub fn insert(&mut self, key: u64, val: V) {
         if let Some(i) = self.slot_of(key) {
-            self.vals[i] = val;
+            self.slots[i].1 = val;
             return;
         }
         if self.len + 1 > self.capacity() {
@@ -141,7 +141,7 @@ impl<V: TableValue> KeyTable<V> {
             let mut m = match_byte(ctrl, fp);
             while m != 0 {
                 let i = g * GROUP + m.trailing_zeros() as usize;
-                if self.keys[i] == key {
+                if self.slots[i].0 == key {
                     return Some(i);
                 }
                 m &= m - 1;
@@ -166,8 +166,7 @@ impl<V: TableValue> KeyTable<V> {
             if m != 0 {
                 let j = m.trailing_zeros() as usize;
                 self.ctrl[g].0[j] = fingerprint(key);
-                self.keys[g * GROUP + j] = key;
-                self.vals[g * GROUP + j] = val;
+                self.slots[g * GROUP + j] = (key, val);
                 self.len += 1;
                 return;
             }
@@ -179,9 +178,9 @@ impl<V: TableValue> KeyTable<V> {
     /// Every (key, value), in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, V)> + '_ {
         self.ctrl.iter().enumerate().flat_map(move |(g, c)| {
-            (0..GROUP).filter_map(move |j| {
-                (c.0[j] != EMPTY).then(|| (self.keys[g * GROUP + j], self.vals[g * GROUP + j]))
-            })
+            (0..GROUP)
+                .filter(move |&j| c.0[j] != EMPTY)
+                .map(move |j| self.slots[g * GROUP + j])
         })
     }
 }

@@ -148,6 +148,9 @@ impl Worker {
             .store(dpdk::lcore_id() as u64, Ordering::Relaxed);
         // Frames longer than one mbuf arrive chained; they are copied here whole.
         let mut jumbo = vec![0u8; 65536].into_boxed_slice();
+        // The snapshot cell's first load on this thread sets up its thread-local state
+        // (an allocation): do it before the hot path starts.
+        self.pipeline.warm_snapshot();
         crate::alloc::set_hot(true);
         let mut burst = Burst::default();
         let mut empties: u32 = 0;
@@ -186,6 +189,7 @@ impl Worker {
             }
             empties = 0;
             self.pipeline.counters.bursts += 1;
+            self.pipeline.refresh_snapshot();
             burst.prefetch(0);
             for i in 0..n {
                 burst.prefetch(i + 1);
@@ -201,6 +205,9 @@ impl Worker {
                             self.shared.publish(&self.pipeline.counters);
                             g.cross(e, &self.stop);
                             epoch = e;
+                            // What the control plane published at the boundary applies
+                            // from this packet on.
+                            self.pipeline.refresh_snapshot();
                         }
                     }
                     let frame = if p.segments() > 1 {

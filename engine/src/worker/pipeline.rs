@@ -15,7 +15,10 @@ use crate::decode::l4::{TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN};
 use crate::decode::{self, DecodeStats, Decoded, L4};
 use crate::flow::key::{FlowKey, Side};
 use crate::flow::stream::{BufPool, Consumer, StreamStats};
-use crate::flow::table::{EndReason, Flow, FlowTable, Lookup, TableStats, Timeouts, TunnelInfo};
+use crate::flow::table::{
+    EndReason, Flow, FlowTable, Lookup, TableStats, Timeouts, TunnelInfo, NOT_LOOKED_UP,
+};
+use crate::learn::snapshot::SnapshotReader;
 use crate::wire::Reader;
 use crate::wire::Writer;
 use crossbeam_queue::ArrayQueue;
@@ -70,6 +73,8 @@ struct Core {
     summaries: Arc<ArrayQueue<Summary>>,
     summary_full: u64,
     now_ns: u64,
+    /// What the network has learned (rarity), when the engine gave one.
+    snapshot: Option<SnapshotReader>,
 }
 
 /// A worker's per-packet pipeline.
@@ -107,8 +112,31 @@ impl Pipeline {
                 summaries,
                 summary_full: 0,
                 now_ns: 0,
+                snapshot: None,
             },
             last_second: 0,
+        }
+    }
+
+    /// Gives the pipeline the learned-state snapshots to consult per new flow.
+    pub fn set_snapshot(&mut self, reader: SnapshotReader) {
+        self.core.snapshot = Some(reader);
+    }
+
+    /// Loads the current snapshot once on the calling thread (before the hot path: the
+    /// first load on a thread may allocate).
+    pub fn warm_snapshot(&mut self) {
+        if let Some(r) = &mut self.core.snapshot {
+            r.warm();
+        }
+    }
+
+    /// Takes a newer snapshot if the control plane published one: once per burst, and
+    /// after an epoch wait. Allocation-free.
+    #[inline]
+    pub fn refresh_snapshot(&mut self) {
+        if let Some(r) = &mut self.core.snapshot {
+            r.refresh();
         }
     }
 
@@ -188,7 +216,7 @@ impl Pipeline {
             } else {
                 EndReason::Shutdown
             };
-            end_flow(f, reason, out, pool, true);
+            end_flow(f, reason, now, out, pool, true);
         });
         self.counters.flows_active = 0;
         self.sync_counters();
@@ -329,8 +357,9 @@ impl Core {
 
     fn advance(&mut self, now: u64) {
         let (out, pool) = (&mut self.out, &mut self.pool);
-        self.table
-            .advance(now, |f| end_flow(f, EndReason::Timeout, out, pool, false));
+        self.table.advance(now, |f| {
+            end_flow(f, EndReason::Timeout, now, out, pool, false)
+        });
     }
 
     #[inline]
@@ -342,7 +371,7 @@ impl Core {
         let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
         let (out, pool) = (&mut self.out, &mut self.pool);
         let i = match self.table.lookup(&key, now, |victim| {
-            end_flow(victim, EndReason::Forced, out, pool, false)
+            end_flow(victim, EndReason::Forced, now, out, pool, false)
         }) {
             Lookup::Found(i) => {
                 let f = self.table.get(i);
@@ -351,7 +380,8 @@ impl Core {
                     && f.tcp.is_closed();
                 if reused || f.deadline_passed(&self.table.timeouts, now) {
                     // The old flow timed out before this packet: end it, start anew.
-                    self.out.send(|w| write_flow_end(w, f, EndReason::Timeout));
+                    self.out
+                        .send(|w| write_flow_end(w, f, EndReason::Timeout, now));
                     self.table.remove(i);
                     match self.table.lookup(&key, now, |_| {}) {
                         Lookup::Created(j) => self.new_flow(j, d, side, c),
@@ -509,7 +539,7 @@ impl Core {
         let now = if ts_ns != 0 { ts_ns } else { self.now_ns };
         let (out, pool) = (&mut self.out, &mut self.pool);
         let i = match self.table.lookup(&key, now, |victim| {
-            end_flow(victim, EndReason::Forced, out, pool, false)
+            end_flow(victim, EndReason::Forced, now, out, pool, false)
         }) {
             Lookup::Found(i) => i,
             Lookup::Created(i) => {
@@ -566,6 +596,26 @@ impl Core {
                 src: o.src,
                 dst: o.dst,
             };
+        }
+        if let Some(r) = &self.snapshot {
+            let h = Header::of(f);
+            let internal = r.internal();
+            if internal.contains(&h.client, h.v6) && !internal.contains(&h.server, h.v6) {
+                // A device opened a flow to an external address: how rare is it, and has
+                // this device reached it before? A first contact goes to the control plane.
+                let snap = r.get();
+                let devices = snap.addr(&h.server, h.v6).map_or(0, |a| a.devices);
+                f.endpoint_devices = devices.min(NOT_LOOKED_UP - 1);
+                if !snap.knows_pair(&h.client, &h.server, h.v6) {
+                    f.first_contact = true;
+                    let ts = f.first_ns;
+                    self.out.send(|w| {
+                        write_header(w, RecordKind::Contact, &h, ts, Dir::ToServer);
+                        w.u16(devices);
+                        true
+                    });
+                }
+            }
         }
         let key = f.key;
         let ts = f.first_ns;
@@ -660,7 +710,14 @@ fn close_app(f: &mut Flow, dir: Dir, out: &mut RecordOut, now: u64) {
 
 /// Ends a flow: closes its parsers, gives its stream buffers back, and sends its flow
 /// record (waiting for room when `flush`, at shutdown).
-fn end_flow(f: &mut Flow, reason: EndReason, out: &mut RecordOut, pool: &mut BufPool, flush: bool) {
+fn end_flow(
+    f: &mut Flow,
+    reason: EndReason,
+    now: u64,
+    out: &mut RecordOut,
+    pool: &mut BufPool,
+    flush: bool,
+) {
     let last = f.last_ns;
     close_app(f, Dir::ToServer, out, last);
     close_app(f, Dir::ToClient, out, last);
@@ -668,14 +725,14 @@ fn end_flow(f: &mut Flow, reason: EndReason, out: &mut RecordOut, pool: &mut Buf
         s.finish(pool);
     }
     if flush {
-        out.send_flush(|w| write_flow_end(w, f, reason));
+        out.send_flush(|w| write_flow_end(w, f, reason, now));
     } else {
-        out.send(|w| write_flow_end(w, f, reason));
+        out.send(|w| write_flow_end(w, f, reason, now));
     }
 }
 
-/// Writes a flow's end record.
-pub fn write_flow_end(w: &mut Writer<'_>, f: &Flow, reason: EndReason) -> bool {
+/// Writes a flow's end record; `now` is the worker's packet time as it ends the flow.
+pub fn write_flow_end(w: &mut Writer<'_>, f: &Flow, reason: EndReason, now: u64) -> bool {
     let h = Header::of(f);
     write_header(w, RecordKind::Flow, &h, f.last_ns, Dir::ToServer);
     w.u64(f.first_ns);
@@ -721,5 +778,8 @@ pub fn write_flow_end(w: &mut Writer<'_>, f: &Flow, reason: EndReason) -> bool {
     w.bool(f.icmp_seen[1]);
     w.u8(f.icmp[1].0);
     w.u8(f.icmp[1].1);
+    w.u16(f.endpoint_devices);
+    w.bool(f.first_contact);
+    w.u64(now);
     true
 }
