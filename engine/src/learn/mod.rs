@@ -611,6 +611,172 @@ pub fn ptr_address(name: &str) -> Option<std::net::IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    const S: u64 = 1_000_000_000;
+    /// 2026-03-09T00:00:00Z.
+    const T0: u64 = 1_773_014_400;
+
+    fn header(flow_id: u64, client: &str, server: &str, sport: u16, proto: u8) -> Header {
+        let (c, v6) = net::to_key(client.parse().unwrap());
+        let (sv, _) = net::to_key(server.parse().unwrap());
+        Header {
+            flow_id,
+            v6,
+            client: c,
+            server: sv,
+            cport: 50000,
+            sport,
+            proto,
+            ..Default::default()
+        }
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn flow_rec(
+        start_s: u64,
+        end_s: u64,
+        out: u64,
+        conn_state: &str,
+        app: &str,
+    ) -> Map<String, Value> {
+        obj(json!({
+            "event_type": "flow",
+            "app_proto": app,
+            "flow": {
+                "pkts_toserver": 5, "pkts_toclient": 4,
+                "bytes_toserver": out, "bytes_toclient": 900,
+                "start": crate::output::eve::timestamp(start_s * S),
+                "end": crate::output::eve::timestamp(end_s * S),
+            },
+            "vigil": {"conn_state": conn_state}
+        }))
+    }
+
+    fn dns_answer(name: &str, ip: &str, ttl: u64) -> Map<String, Value> {
+        obj(json!({
+            "event_type": "dns", "src_port": 53, "dest_port": 40000,
+            "dns": {"type": "response", "rrname": name,
+                    "queries": [{"rrname": name, "rrtype": "A"}],
+                    "answers": [{"rrname": name, "rrtype": "A", "ttl": ttl, "rdata": ip}]}
+        }))
+    }
+
+    /// A connection from `dev` to `server` at `t`, optionally named on the flow itself.
+    fn connect(l: &mut Learner, id: u64, dev: &str, server: &str, t: u64, sni: Option<&str>) {
+        let h = header(id, dev, server, 443, 6);
+        l.first_contact(&h, t * S);
+        if let Some(n) = sni {
+            l.observe(&h, t * S, &obj(json!({"event_type": "tls", "tls": {"sni": n, "ja3": {"hash": "abc"}, "ja4": "t13d"}})));
+        }
+        l.observe(&h, (t + 5) * S, &flow_rec(t, t + 5, 1200, "SF", "tls"));
+    }
+
+    #[test]
+    fn without_hostname_only_when_nothing_names_the_address() {
+        let mut l = Learner::new(Settings::default(), Learned::default());
+        let resolver = header(1, "10.20.1.5", "10.20.0.53", 53, 17);
+        // A DNS answer names 140.82.121.4 for 60 s + the hold (3600 s).
+        l.observe(
+            &resolver,
+            T0 * S,
+            &dns_answer("github.com", "140.82.121.4", 60),
+        );
+        assert!(!l.without_hostname("140.82.121.4", None, T0 + 10));
+        assert!(!l.without_hostname("140.82.121.4", None, T0 + 3660));
+        // Once the answer is too old, the address has no hostname...
+        assert!(l.without_hostname("140.82.121.4", None, T0 + 3661));
+        // ...unless the flow itself names it (SNI or Host), which a bare-IP Host does not.
+        assert!(!l.without_hostname("140.82.121.4", Some("github.com"), T0 + 3661));
+        assert!(l.without_hostname("140.82.121.4", Some("140.82.121.4"), T0 + 3661));
+        // An address no answer ever named.
+        assert!(l.without_hostname("104.145.210.107", None, T0 + 10));
+        assert!(l.without_hostname("104.145.210.107", Some(""), T0 + 10));
+    }
+
+    #[test]
+    fn rarity_and_baselines() {
+        let mut l = Learner::new(Settings::default(), Learned::default());
+        let resolver = header(1, "10.20.1.5", "10.20.0.53", 53, 17);
+        l.observe(
+            &resolver,
+            T0 * S,
+            &dns_answer("www.office.com", "52.96.0.1", 300),
+        );
+        // Three devices use office.com by DNS name; one reaches a bare address.
+        for (i, dev) in ["10.20.1.5", "10.20.1.6", "10.20.1.7"].iter().enumerate() {
+            connect(&mut l, 10 + i as u64, dev, "52.96.0.1", T0 + 10, None);
+        }
+        connect(&mut l, 20, "10.20.1.17", "104.145.210.107", T0 + 20, None);
+        connect(
+            &mut l,
+            21,
+            "10.20.1.17",
+            "148.72.73.98",
+            T0 + 30,
+            Some("zoom.uswebob.us"),
+        );
+        assert_eq!(l.endpoint_devices("www.office.com"), 3);
+        assert_eq!(l.state.domains["office.com"].devices.len(), 3);
+        assert!(!l.is_rare("www.office.com"));
+        assert_eq!(l.endpoint_devices("104.145.210.107"), 1);
+        assert!(l.is_rare("104.145.210.107"));
+        assert!(l.is_rare("zoom.uswebob.us"));
+        assert!(l.is_rare("never-seen.example"));
+        assert_eq!(l.state.domains["uswebob.us"].devices.len(), 1);
+        let d = &l.state.devices["10.20.1.17"];
+        assert!(d.endpoints.contains_key("zoom.uswebob.us"));
+        assert!(d.endpoints.contains_key("104.145.210.107"));
+        assert_eq!(d.ja3["abc"].count, 1);
+        assert_eq!(d.ports[&443], 2);
+        assert!(l.state.devices["10.20.1.6"]
+            .endpoints
+            .contains_key("www.office.com"));
+        // The workers' snapshot knows the address-level facts.
+        l.publish((T0 + 40) * S);
+        let snap = l.cell().load();
+        let (a, _) = net::to_key("52.96.0.1".parse().unwrap());
+        let (d17, _) = net::to_key("10.20.1.17".parse().unwrap());
+        let (bare, _) = net::to_key("104.145.210.107".parse().unwrap());
+        assert_eq!(snap.addr(&a, false).unwrap().devices, 3);
+        assert!(snap.knows_pair(&d17, &bare, false));
+        assert!(!snap.knows_pair(&d17, &a, false));
+        // Thirty-one days later the contacts have left the window.
+        l.publish((T0 + 31 * 86400) * S);
+        assert_eq!(l.endpoint_devices("www.office.com"), 0);
+    }
+
+    #[test]
+    fn dhcp_and_ptr_name_devices() {
+        let mut l = Learner::new(Settings::default(), Learned::default());
+        let h = header(1, "0.0.0.0", "255.255.255.255", 67, 17);
+        l.observe(&h, T0 * S, &obj(json!({"event_type": "dhcp", "dhcp": {"type": "request", "client_mac": "3c:22:fb:01:02:03", "hostname": "marie-macbook", "requested_ip": "10.20.1.17", "client_ip": "0.0.0.0", "assigned_ip": "0.0.0.0"}})));
+        l.observe(&h, T0 * S, &obj(json!({"event_type": "dhcp", "dhcp": {"type": "reply", "dhcp_type": "ack", "client_mac": "3c:22:fb:01:02:03", "assigned_ip": "10.20.1.17", "client_ip": "0.0.0.0", "vendor_class_identifier": "MSFT 5.0"}})));
+        let d = &l.state.devices["10.20.1.17"];
+        assert_eq!(d.mac.as_deref(), Some("3c:22:fb:01:02:03"));
+        assert!(d.names.contains_key("marie-macbook"));
+        let r = header(2, "10.20.1.5", "10.20.0.53", 53, 17);
+        l.observe(&r, T0 * S, &obj(json!({"event_type": "dns", "dns": {"type": "response", "queries": [{"rrname": "23.1.20.10.in-addr.arpa", "rrtype": "PTR"}], "answers": [{"rrname": "23.1.20.10.in-addr.arpa", "rrtype": "PTR", "ttl": 60, "rdata": "DESKTOP-FIN23.corp.local"}]}})));
+        assert!(l.state.devices["10.20.1.23"]
+            .names
+            .contains_key("desktop-fin23.corp"));
+    }
+
+    #[test]
+    fn a_loaded_state_does_not_learn_the_same_packets_twice() {
+        let mut l = Learner::new(Settings::default(), Learned::default());
+        connect(&mut l, 1, "10.20.1.5", "52.96.0.1", T0, None);
+        let saved = l.to_save((T0 + 100) * S).clone();
+        let mut again = Learner::new(Settings::default(), saved);
+        connect(&mut again, 1, "10.20.1.5", "52.96.0.1", T0, None);
+        assert_eq!(again.state.devices["10.20.1.5"].connections, 1);
+        assert!(again.skipped > 0);
+        connect(&mut again, 2, "10.20.1.5", "52.96.0.1", T0 + 200, None);
+        assert_eq!(again.state.devices["10.20.1.5"].connections, 2);
+    }
 
     #[test]
     fn ptr_names() {

@@ -74,6 +74,17 @@ pub struct Refused {
 /// checks is moved aside (`learned.state.rejected-<unix time>`) and refused.
 pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, Refused> {
     let path = path_in(dir);
+    // A save cut short by a crash leaves only its temporary file: remove it.
+    if let Ok(rd) = fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{FILE}.tmp-"))
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
     let data = match fs::read(&path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
