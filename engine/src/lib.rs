@@ -16,5 +16,6 @@ pub mod engine;
 pub mod flow;
 pub mod learn;
 pub mod output;
+pub mod simulate;
 pub mod wire;
 pub mod worker;
