@@ -303,6 +303,42 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// The breaches of a run as a table: time, score, model, device, endpoint, then the
+/// reason on its own line.
+pub fn alert_table(alerts: &[crate::control::records::AlertSummary]) -> String {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for a in alerts {
+        let t = crate::output::eve::timestamp(a.ts_ns);
+        rows.push(vec![
+            format!("{} {}", &t[..10], &t[11..19]),
+            a.score.to_string(),
+            a.model.to_string(),
+            a.device.clone(),
+            a.endpoint.clone(),
+        ]);
+        rows.push(vec![format!("    {}", a.reason)]);
+    }
+    // Align the main rows only; reasons run on under them.
+    let mains: Vec<Vec<String>> = rows.iter().filter(|r| r.len() > 1).cloned().collect();
+    let table = crate::learn::report::table(
+        &["TIME (UTC)", "SCORE", "MODEL", "DEVICE", "ENDPOINT"],
+        &mains,
+    );
+    let mut lines = table.lines();
+    let mut out = format!("\n{} alerts\n", alerts.len());
+    out.push_str(lines.next().unwrap_or(""));
+    out.push('\n');
+    for r in &rows {
+        if r.len() > 1 {
+            out.push_str(lines.next().unwrap_or(""));
+        } else {
+            out.push_str(&r[0]);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Reads the learned state for `devices` and `endpoints`.
 fn load_learned(
     state: Option<PathBuf>,
@@ -344,6 +380,9 @@ fn summarise(name: &str, r: &Report, info: Option<&file::CaptureInfo>) {
         r.devices,
         r.endpoints,
     );
+    if !r.alerts.is_empty() {
+        eprint!("{}", alert_table(&r.alerts));
+    }
     if r.already_learned > 0 {
         eprintln!(
             "vigil: {} records came from packets the loaded state had already learned from (not learned twice)",

@@ -134,6 +134,14 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     };
     let learner = Learner::new(LearnSettings::from_conf(&p.learn), learned);
     let snapshots = learner.cell();
+    let detector = crate::detect::Detector::new(&p.models);
+    let (iocs, errors) = detector.iocs();
+    if let Some(e) = errors.first() {
+        return user(format!("indicator file {e}"));
+    }
+    if iocs > 0 {
+        eprintln!("vigil: {iocs} indicators loaded");
+    }
 
     let eal = Eal::init(&p.eal_args(workers))?;
     if p.mode == Mode::Software {
@@ -335,6 +343,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             let mut r = crate::control::records::Records::new(record_queues);
             r.seed = p.output.community_id_seed;
             r.learn = learner;
+            r.detect = detector;
             r
         },
         state_dir: opts.state_dir.clone(),

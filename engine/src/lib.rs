@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod decode;
+pub mod detect;
 pub mod engine;
 pub mod flow;
 pub mod learn;

@@ -56,6 +56,8 @@ pub struct Profile {
     pub hugepages: HugepagesConf,
     #[serde(default)]
     pub learn: LearnConf,
+    #[serde(default)]
+    pub models: ModelConf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -311,7 +313,7 @@ impl Default for LearnConf {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            rare_devices: 1,
+            rare_devices: 2,
             rarity_window_days: 30,
             learning_hours: 72,
             dns_hold: 3600,
@@ -320,6 +322,75 @@ impl Default for LearnConf {
             publish_interval: 10,
             state_dir: None,
             snapshot_interval: 300,
+        }
+    }
+}
+
+/// Thresholds of the detection models (`docs/models.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConf {
+    /// Models not to run (ids, e.g. `"device/new-powershell-user-agent"`).
+    pub disabled: Vec<String>,
+    /// Seconds before the same model may breach again for the same device and endpoint.
+    pub repeat_after: u64,
+    /// multiple-http-posts-to-rare-hostname: POSTs within `post_window` seconds.
+    pub posts_to_rare_hostname: u32,
+    pub post_window: u64,
+    /// large-number-of-suspicious-failed-connections: failures within `failed_window` s.
+    pub failed_connections: u32,
+    pub failed_window: u64,
+    /// Beaconing: connections at least, score (0–1) at least, and the longest period
+    /// (s) that counts as fast for fast-beaconing-to-dga.
+    pub beacon_min_connections: u32,
+    pub beacon_score: f64,
+    pub beacon_fast_period: f64,
+    /// Shortest period (s) and shortest span of connections (s) that can be a beacon (a
+    /// burst of lookups or page loads is not).
+    pub beacon_min_period: f64,
+    pub beacon_min_span: f64,
+    /// (device, endpoint) pairs whose connection times are kept.
+    pub beacon_pairs: usize,
+    /// dga-dns-activity: NXDOMAIN answers for generated-looking names within `dga_window` s.
+    pub dga_nxdomains: u32,
+    pub dga_window: u64,
+    /// Mean log2 bigram likelihood per letter below which a name looks generated.
+    pub dga_bits: f64,
+    /// anomalous-github-download: bytes received from GitHub at least.
+    pub github_download_bytes: u64,
+    /// unusual-external-data-to-new-endpoint: bytes sent at least, and at least this many
+    /// spreads (standard deviations) above the device's usual bytes out per hour.
+    pub exfil_min_bytes: u64,
+    pub exfil_sigmas: f64,
+    /// Indicator files (plain lists or STIX 2.1 bundles), relative to the profile.
+    pub ioc_files: Vec<PathBuf>,
+    /// Seconds between checks for changed indicator files.
+    pub ioc_reload: u64,
+}
+
+impl Default for ModelConf {
+    fn default() -> Self {
+        ModelConf {
+            disabled: Vec::new(),
+            repeat_after: 3600,
+            posts_to_rare_hostname: 5,
+            post_window: 900,
+            failed_connections: 10,
+            failed_window: 600,
+            beacon_min_connections: 12,
+            beacon_score: 0.8,
+            beacon_fast_period: 60.0,
+            beacon_min_period: 1.0,
+            beacon_min_span: 30.0,
+            beacon_pairs: 50_000,
+            dga_nxdomains: 10,
+            dga_window: 300,
+            dga_bits: -5.5,
+            github_download_bytes: 5_000_000,
+            exfil_min_bytes: 10_000_000,
+            exfil_sigmas: 5.0,
+            ioc_files: Vec::new(),
+            ioc_reload: 10,
         }
     }
 }
@@ -424,6 +495,11 @@ impl Profile {
         if let Some(pcap) = &p.capture.pcap {
             if pcap.is_relative() {
                 p.capture.pcap = Some(base.join(pcap));
+            }
+        }
+        for f in p.models.ioc_files.iter_mut() {
+            if f.is_relative() {
+                *f = base.join(&*f);
             }
         }
         if let Some(dir) = &p.learn.state_dir {
@@ -554,6 +630,32 @@ impl Profile {
                 "snapshot_interval",
                 "snapshot_interval must be at least 1 second".into(),
             ));
+        }
+        let m = &self.models;
+        for id in &m.disabled {
+            if crate::detect::catalog::by_id(id).is_none() {
+                return Err((
+                    "models",
+                    "disabled",
+                    format!("no model {id:?} (see docs/models.md for the ids)"),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&m.beacon_score) {
+            return Err((
+                "models",
+                "beacon_score",
+                "beacon_score must be between 0 and 1".into(),
+            ));
+        }
+        for f in &m.ioc_files {
+            if !f.is_file() {
+                return Err((
+                    "models",
+                    "ioc_files",
+                    format!("indicator file {} does not exist", f.display()),
+                ));
+            }
         }
         let cap = &self.capture;
         if cap.rx_descriptors < 32 || cap.tx_descriptors < 32 {

@@ -97,6 +97,8 @@ pub struct Report {
     pub records_dropped: u64,
     pub first_ts_ns: u64,
     pub last_ts_ns: u64,
+    /// Breaches (for the end-of-run table; EVE has them all).
+    pub alerts: Vec<records::AlertSummary>,
     /// Devices and endpoints known at the end.
     pub devices: u64,
     pub endpoints: u64,
@@ -159,6 +161,7 @@ impl ControlPlane {
                     }
                 }
             }
+            self.records.detect.refresh_iocs();
             let msg = match finish.try_recv() {
                 Ok(m) => Some(m),
                 Err(TryRecvError::Empty) => None,
@@ -443,6 +446,7 @@ impl ControlPlane {
             records_dropped: counters.iter().map(|c| c.records_dropped).sum(),
             first_ts_ns: st.first_ts_ns,
             last_ts_ns: last_ts,
+            alerts: std::mem::take(&mut self.records.alerts),
             devices: self.records.learn.state.devices.len() as u64,
             endpoints: self.records.learn.state.endpoints.len() as u64,
             already_learned: self.records.learn.skipped,

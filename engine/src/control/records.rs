@@ -4,6 +4,7 @@
 //! envelope.
 
 use crate::app::{self, Dir, EveBody, RecordCtx, RecordKind, Tracker};
+use crate::detect::Detector;
 use crate::learn::{Learner, Settings};
 use crate::output::envelope;
 use crate::output::eve::{self, EveWriter};
@@ -35,7 +36,25 @@ pub struct Records {
     pub seed: u16,
     /// What the network has learned; every record written teaches it.
     pub learn: Learner,
+    /// The detection models; every record is shown to them before the learner.
+    pub detect: Detector,
+    /// Breaches written (EVE `alert` records).
+    pub alerts: Vec<AlertSummary>,
 }
+
+/// What the end-of-run table shows of one breach.
+#[derive(Debug, Clone)]
+pub struct AlertSummary {
+    pub ts_ns: u64,
+    pub model: &'static str,
+    pub score: u8,
+    pub device: String,
+    pub endpoint: String,
+    pub reason: String,
+}
+
+/// Most breaches kept for the end-of-run table.
+const ALERTS_KEPT: usize = 10_000;
 
 impl Records {
     /// Reads the record queues of every worker.
@@ -56,6 +75,8 @@ impl Records {
             bodies: Vec::new(),
             seed: 0,
             learn: Learner::new(Settings::default(), Default::default()),
+            detect: Detector::new(&crate::config::ModelConf::default()),
+            alerts: Vec::new(),
         }
     }
 
@@ -144,10 +165,30 @@ impl Records {
                 .unwrap_or("unknown")
                 .to_string();
             *self.by_type.entry(et).or_insert(0) += 1;
+            // The models judge the record against what was learned before it.
+            let alerts = self.detect.observe(&self.learn, &hdr.h, emitted_ns, &rec);
             self.learn.observe(&hdr.h, emitted_ns, &rec);
-            if let Some(eve) = eve {
+            if let Some(eve) = eve.as_mut() {
                 eve.write(&Value::Object(rec))
                     .map_err(|e| format!("cannot write EVE output: {e}"))?;
+            }
+            for a in alerts {
+                let rec = wrap(&a.header, &a.eve(), None, self.seed);
+                *self.by_type.entry("alert".into()).or_insert(0) += 1;
+                if self.alerts.len() < ALERTS_KEPT {
+                    self.alerts.push(AlertSummary {
+                        ts_ns: a.ts_ns,
+                        model: a.model.id,
+                        score: a.score,
+                        device: a.device.clone(),
+                        endpoint: a.endpoint.clone(),
+                        reason: a.reason.clone(),
+                    });
+                }
+                if let Some(eve) = eve.as_mut() {
+                    eve.write(&Value::Object(rec))
+                        .map_err(|e| format!("cannot write EVE output: {e}"))?;
+                }
             }
         }
         self.bodies = bodies;
