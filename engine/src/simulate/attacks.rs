@@ -89,7 +89,7 @@ pub fn dga_name(seed: u64, i: u32) -> String {
         .map(|_| char::from(b'a' + r.below(26) as u8))
         .collect();
     s.push('.');
-    s.push_str(*r.pick(&["com", "net", "info", "biz"]));
+    s.push_str(r.pick::<&str>(&["com", "net", "info", "biz"]));
     s
 }
 

@@ -101,7 +101,7 @@ pub fn html(rng: &mut Rng, title: &str, n: usize) -> Vec<u8> {
     while s.len() + 20 < n {
         s.push_str("<p>");
         for _ in 0..(8 + rng.below(30)) {
-            s.push_str(*rng.pick(WORDS));
+            s.push_str(rng.pick::<&str>(WORDS));
             s.push(' ');
         }
         s.push_str("</p>\n");

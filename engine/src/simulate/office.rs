@@ -162,12 +162,12 @@ mod tests {
     fn every_device_starts_its_day_with_dhcp() {
         let from = 1_773_014_400 * SEC + 9 * 60 * MIN;
         let tasks = plan(1, from, from + 2 * 60 * MIN);
-        for dev in 0..DEVICES.len() {
+        for (dev, d) in DEVICES.iter().enumerate() {
             if let Some(first) = tasks.iter().filter(|t| t.dev == dev).min_by_key(|t| t.t) {
                 assert!(
                     matches!(first.what, What::Join | What::Renew),
                     "{}",
-                    DEVICES[dev].hostname
+                    d.hostname
                 );
             }
         }

@@ -106,7 +106,7 @@ pub struct Tcp<'a> {
 
 /// Appends an Ethernet/IPv4/TCP frame at `ts_us`.
 pub fn tcp(cap: &mut Capture, ts_us: u64, ip: &Ipv4<'_>, t: &Tcp<'_>) {
-    debug_assert!(t.options.len() % 4 == 0 && t.options.len() <= 40);
+    debug_assert!(t.options.len().is_multiple_of(4) && t.options.len() <= 40);
     let thl = 20 + t.options.len();
     let l4 = thl + t.payload.len();
     let f = cap.frame(ts_us, 34 + l4);

@@ -437,7 +437,7 @@ impl World {
                     1 + rng.below(28)
                 );
                 while s.len() < n as usize {
-                    s.push_str(*rng.pick(&["ok", "merci", "valide", "r", "a", "b"]));
+                    s.push_str(rng.pick::<&str>(&["ok", "merci", "valide", "r", "a", "b"]));
                     s.push('+');
                 }
                 s.into_bytes()

@@ -216,6 +216,11 @@ impl Conn {
         &self.c
     }
 
+    /// The server end.
+    pub fn server_end(&self) -> &End {
+        &self.s
+    }
+
     /// Emits one segment from `side` at `t`.
     fn seg(&mut self, cap: &mut Capture, side: Side, t: u64, flags: u8, payload: &[u8]) {
         let (from, to, st, peer_nxt) = match side {

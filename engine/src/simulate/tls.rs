@@ -305,11 +305,7 @@ pub fn client_hello(h: &Hello, sni: Option<&str>, rng: &mut Rng) -> (Vec<u8>, Ve
         let at = m.len();
         p16(&mut m, 0);
         match e {
-            G => {
-                if ty == greases[1] {
-                    m.push(0);
-                }
-            }
+            G if ty == greases[1] => m.push(0),
             0 => {
                 let name = sni.unwrap_or("").as_bytes();
                 p16(&mut m, name.len() as u16 + 3);
@@ -581,8 +577,24 @@ pub fn handshake(
         // The server echoes the client's session id (compatibility mode).
         let mut flight = server_hello13(rng, &sid, server.cipher13);
         flight.extend_from_slice(&[20, 3, 3, 0, 1, 1]);
-        // EncryptedExtensions, Certificate, CertificateVerify, Finished.
-        let enc = rng.lognormal(2700.0, 0.3, 1500, 6000) as usize;
+        // EncryptedExtensions, Certificate, CertificateVerify, Finished: the same size
+        // every time for a server (its certificate chain does not change).
+        let key = conn.server_end();
+        let mut srv = Rng::derive(
+            0,
+            "tls13-flight",
+            u64::from_be_bytes([
+                0,
+                0,
+                key.host.ip[0],
+                key.host.ip[1],
+                key.host.ip[2],
+                key.host.ip[3],
+                (key.port >> 8) as u8,
+                key.port as u8,
+            ]),
+        );
+        let enc = srv.lognormal(2700.0, 0.3, 1500, 6000) as usize;
         flight.extend_from_slice(&app_records(rng, Version::Tls13, enc));
         conn.send(cap, Side::Server, &flight, think);
         let mut fin = vec![20u8, 3, 3, 0, 1, 1];
