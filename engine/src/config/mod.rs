@@ -374,7 +374,7 @@ impl Default for ModelConf {
             disabled: Vec::new(),
             repeat_after: 3600,
             posts_to_rare_hostname: 5,
-            post_window: 900,
+            post_window: 3600,
             failed_connections: 10,
             failed_window: 600,
             beacon_min_connections: 12,

@@ -76,7 +76,14 @@ impl Series {
             .collect();
         let mut sizes: Vec<f64> = self.conns.iter().map(|c| c.1 as f64).collect();
         let span = (self.conns[n - 1].0 - self.conns[0].0) as f64 / 1000.0;
-        let (ts_skew, ts_mad, period) = regularity(&mut iv);
+        let (ts_skew, _, period) = regularity(&mut iv);
+        // Timing dispersion against the period, but never more lenient than RITA's
+        // absolute 30 s: a beacon's jitter stays small whatever its period.
+        let ts_mad = if period > 0.0 {
+            (1.0 - mad(&iv, period) / period.min(30.0)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let (ds_skew, ds_mad, median_bytes) = regularity(&mut sizes);
         // Coverage: how much of the span the connections fill at the median period (a
         // burst then silence covers little).

@@ -172,6 +172,8 @@ pub struct Detector {
     series: HashMap<(String, String), (Series, Header)>,
     fired: HashMap<(&'static str, String, String), u64>,
     iocs: Iocs,
+    /// The device of the record being judged is still in its learning period.
+    device_learning: bool,
     /// Breaches by model id.
     pub counts: BTreeMap<&'static str, u64>,
 }
@@ -192,6 +194,7 @@ impl Detector {
             nx: HashMap::new(),
             series: HashMap::new(),
             fired: HashMap::new(),
+            device_learning: false,
             counts: BTreeMap::new(),
         }
     }
@@ -222,6 +225,16 @@ impl Detector {
         details: Value,
     ) {
         if self.disabled.contains(model.id) {
+            return;
+        }
+        // While a device is learning (and at the start, when everything is new to the
+        // network) only what needs no baseline may breach.
+        let needs_no_baseline = [
+            catalog::IOC_MATCH.id,
+            catalog::DGA_DNS.id,
+            catalog::POST_TO_IP_WITHOUT_HOSTNAME.id,
+        ];
+        if self.device_learning && !needs_no_baseline.contains(&model.id) {
             return;
         }
         let now_s = ts_ns / 1_000_000_000;
@@ -295,6 +308,12 @@ impl Detector {
     ) -> Vec<Alert> {
         let mut out = Vec::new();
         let et = rec.get("event_type").and_then(Value::as_str).unwrap_or("");
+        let now_s = ts_ns / 1_000_000_000;
+        self.device_learning = l
+            .state
+            .devices
+            .get(&from_key(&h.client, h.v6).to_string())
+            .is_none_or(|d| d.learning(now_s, l.settings.learning_s));
         match et {
             "http" => self.http(l, h, ts_ns, rec, &mut out),
             "tls" => self.tls(l, h, ts_ns, rec, &mut out),
