@@ -292,6 +292,17 @@ fn office_day_is_benign_and_well_formed() {
     for (ip, set) in &ja3 {
         assert!(set.len() <= 3, "{ip} has {} ClientHellos", set.len());
     }
+    // The developer workstation uses GitHub every day.
+    for host in [
+        "github.com",
+        "api.github.com",
+        "objects.githubusercontent.com",
+    ] {
+        assert!(
+            of(&recs, "tls").any(|t| t["src_ip"] == "10.20.1.40" && t["tls"]["sni"] == host),
+            "dev-ws40 never reached {host}"
+        );
+    }
     // Mostly TLS 1.3; TLS 1.2 with a CA-signed leaf.
     let v = |want: &str| {
         of(&recs, "tls")

@@ -97,6 +97,13 @@ fn device_day(seed: u64, dev: usize, day: u64) -> Vec<Task> {
                         what: What::Act(pick(&mut rng, d.habits)),
                     });
                 }
+                for act in d.daily {
+                    out.push(Task {
+                        t: arrive + rng.range(20, 150) * MIN + rng.below(MIN),
+                        dev,
+                        what: What::Act(act),
+                    });
+                }
                 let lunch = day + 12 * 60 * MIN + rng.range(0, 30) * MIN;
                 let back = lunch + rng.range(45, 75) * MIN;
                 let mut day_tasks = Vec::new();

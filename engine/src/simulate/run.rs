@@ -491,12 +491,16 @@ impl World {
         self.http(rng, dev, &peer, ready, &[(req, resp)], close, None);
     }
 
-    /// An IPP print job to the printer (by address, no lookup).
+    /// An IPP print job to the printer, after a lookup of its name.
     fn print(&mut self, rng: &mut Rng, dev: usize, t: u64) {
         let printer = world::printer();
         let d = &DEVICES[dev];
+        let (ip, ready) = self.lookup(rng, dev, world::PRINTER_NAME, t);
+        if ip != Some(printer.ip) {
+            return;
+        }
         let n = rng.lognormal(60_000.0, 0.9, 8_000, 1_500_000) as usize;
-        let host = format!("{}:631", super::packet::ip_str(&printer.ip));
+        let host = format!("{}:631", world::PRINTER_NAME);
         let uri = format!("ipp://{host}/ipp/print");
         let req_id = 1 + rng.below(1000) as u32;
         let user = d.hostname.to_lowercase();
@@ -533,7 +537,7 @@ impl World {
             rng,
             dev,
             &peer,
-            t,
+            ready,
             &[(req, resp)],
             false,
             Some((200e6, 200e6)),

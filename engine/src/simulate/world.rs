@@ -663,7 +663,7 @@ pub enum Act {
     App(&'static Hello, &'static [C]),
     /// A plaintext HTTP request.
     Plain(&'static Plain),
-    /// A print job to the printer (IPP over HTTP, port 631, by address).
+    /// A print job to the printer (IPP over HTTP, port 631, after a lookup of its name).
     Print,
     /// A lookup without a connection (WPAD and the like: NXDOMAIN).
     Lookup(&'static str),
@@ -748,6 +748,8 @@ pub struct Device {
     pub habits: &'static [(u32, Act)],
     /// What it does at night and on weekends (always-on machines).
     pub night: &'static [(u32, Act)],
+    /// What it does once every working day, mid-morning.
+    pub daily: &'static [Act],
     /// Mean minutes between activities in office hours.
     pub gap_min: f64,
     /// One line for the docs.
@@ -906,7 +908,7 @@ const OCSP_GOOG: Plain = Plain {
     host: "ocsp.pki.goog",
     method: "POST",
     paths: &["/gts1c3"],
-    ua: None,
+    ua: Some(UA_CRYPTOAPI),
     headers: &[
         ("Accept", "*/*"),
         ("Content-Type", "application/ocsp-request"),
@@ -1088,6 +1090,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Print),
         ],
         night: WIN11_NIGHT,
+        daily: &[],
         gap_min: 6.0,
         about: "accounting: Edge, Office 365, Teams, OneDrive, intranet, some news",
     },
@@ -1116,6 +1119,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Plain(&INTRANET)),
         ],
         night: &[],
+        daily: &[],
         gap_min: 6.0,
         about: "sales laptop: Chrome, Google, Gmail, LinkedIn, Zoom, Teams",
     },
@@ -1143,6 +1147,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Plain(&INTRANET)),
         ],
         night: &[],
+        daily: &[],
         gap_min: 6.5,
         about: "marketing laptop: Safari, Google, Slack, Zoom, iCloud, news",
     },
@@ -1169,6 +1174,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Plain(&OCSP_MAC)),
         ],
         night: &[],
+        daily: &[],
         gap_min: 6.5,
         about: "manager laptop: Chrome, Google, Slack, LinkedIn, Zoom",
     },
@@ -1195,6 +1201,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Print),
         ],
         night: &[],
+        daily: &[],
         gap_min: 8.0,
         about: "assistant laptop: Safari, Google, Apple, iCloud, news, Wikipedia",
     },
@@ -1224,6 +1231,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Print),
         ],
         night: WIN10_NIGHT,
+        daily: &[Act::App(&tls::SCHANNEL10, WIN_UPDATE)],
         gap_min: 6.0,
         about: "finance: Edge, Office 365, Teams, OneDrive, intranet; never GitHub",
     },
@@ -1252,6 +1260,7 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Print),
         ],
         night: WIN11_NIGHT,
+        daily: &[],
         gap_min: 6.5,
         about: "HR: Chrome, Office 365, Teams, LinkedIn, intranet",
     },
@@ -1278,6 +1287,11 @@ pub const DEVICES: &[Device] = &[
             (1, Act::Plain(&INTRANET)),
         ],
         night: &[(3, Act::Plain(&APT_UBUNTU)), (1, Act::Plain(&APT_UBUNTU_SEC))],
+        daily: &[
+            Act::App(&tls::OPENSSL_CURL, GIT_OBJECTS),
+            Act::App(&tls::OPENSSL_CURL, GITHUB_API),
+            Act::Web(GITHUB_WEB),
+        ],
         gap_min: 6.0,
         about: "developer workstation: Firefox, git and the GitHub API daily, Stack Overflow, crates.io",
     },
@@ -1292,6 +1306,7 @@ pub const DEVICES: &[Device] = &[
         hello: &tls::OPENSSL_CURL,
         habits: &[(3, Act::Plain(&APT_DEBIAN)), (1, Act::Plain(&APT_SECURITY))],
         night: &[(3, Act::Plain(&APT_DEBIAN)), (1, Act::Plain(&APT_SECURITY))],
+        daily: &[],
         gap_min: 90.0,
         about: "file server: apt against deb.debian.org and security.debian.org, day and night",
     },
@@ -1306,6 +1321,7 @@ pub const DEVICES: &[Device] = &[
         hello: &tls::OPENSSL_CURL,
         habits: &[(1, Act::Plain(&PRINTER_FW))],
         night: &[],
+        daily: &[],
         gap_min: 300.0,
         about: "printer: receives IPP print jobs, checks its firmware over HTTP once in a while",
     },
@@ -1335,6 +1351,9 @@ pub fn on_join(os: Os) -> Option<&'static Plain> {
     }
 }
 
+/// The printer's name in the office zone.
+pub const PRINTER_NAME: &str = "npi9012f3.office.example";
+
 /// The printer.
 pub fn printer() -> &'static Device {
     &DEVICES[DEVICES.len() - 1]
@@ -1361,7 +1380,7 @@ mod tests {
         let mut macs = BTreeSet::new();
         for d in DEVICES {
             assert!(ips.insert(d.ip) && macs.insert(d.mac), "{}", d.hostname);
-            for (_, a) in d.habits.iter().chain(d.night) {
+            for a in d.habits.iter().chain(d.night).map(|h| &h.1).chain(d.daily) {
                 let hosts: Vec<&str> = match a {
                     Act::Web(cs) | Act::App(_, cs) => cs.iter().map(|c| c.0).collect(),
                     Act::Plain(p) => vec![p.host],
