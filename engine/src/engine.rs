@@ -132,7 +132,17 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             .unwrap_or_default(),
         None => Learned::default(),
     };
-    let learner = Learner::new(LearnSettings::from_conf(&p.learn), learned);
+    let capture_id = match &opts.input {
+        Input::Capture { path, info, .. } => Some(format!(
+            "{}:{}:{}",
+            path.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            info.packets,
+            info.bytes
+        )),
+        Input::Hardware => None,
+    };
+    let learner = Learner::for_input(LearnSettings::from_conf(&p.learn), learned, capture_id);
     let snapshots = learner.cell();
     let detector = crate::detect::Detector::new(&p.models);
     let (iocs, errors) = detector.iocs();

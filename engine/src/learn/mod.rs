@@ -67,9 +67,12 @@ impl Endpoint {
 /// Everything learned; what is saved and reloaded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Learned {
-    /// Records generated before this packet time are already in the state (a replay of
-    /// the same capture after a restart does not learn them twice).
+    /// Records of `learned_capture` generated before this packet time are already in the
+    /// state (a replay of the same capture after a restart does not learn them twice).
     pub learned_until_ns: u64,
+    /// The capture (name, packets, bytes) `learned_until_ns` is about; None when live.
+    #[serde(default)]
+    pub learned_capture: Option<String>,
     /// Latest packet time learned from, seconds.
     pub now_s: u64,
     pub devices: BTreeMap<String, Device>,
@@ -128,6 +131,8 @@ pub struct Learner {
     pub state: Learned,
     /// Records before this packet time are in the loaded state already.
     resume_until_ns: u64,
+    /// The capture being replayed (None live).
+    capture: Option<String>,
     /// Records skipped for that reason.
     pub skipped: u64,
     /// Hostnames (SNI, Host) seen on flows not yet ended.
@@ -160,9 +165,22 @@ fn u(v: &Value, path: &[&str]) -> Option<u64> {
 impl Learner {
     /// A learner starting from `state` (loaded, or empty).
     pub fn new(settings: Settings, state: Learned) -> Learner {
+        Learner::for_input(settings, state, None)
+    }
+
+    /// A learner for a replay of `capture` (its identity: name, packets, bytes), or live
+    /// (None). Records the loaded state already learned from the same capture are
+    /// skipped; any other input is learned in full.
+    pub fn for_input(settings: Settings, state: Learned, capture: Option<String>) -> Learner {
         let cell = Arc::new(SnapshotCell::new(settings.internal));
+        let resume = if capture.is_some() && state.learned_capture == capture {
+            state.learned_until_ns
+        } else {
+            0
+        };
         let mut l = Learner {
-            resume_until_ns: state.learned_until_ns,
+            capture,
+            resume_until_ns: resume,
             settings,
             state,
             skipped: 0,
@@ -568,6 +586,10 @@ impl Learner {
     /// The state to save: everything learned from packets before `boundary_ns` (the
     /// epoch boundary of a replay, or the latest packet time live).
     pub fn to_save(&mut self, boundary_ns: u64) -> &Learned {
+        if self.capture.is_some() && self.state.learned_capture != self.capture {
+            self.state.learned_capture = self.capture.clone();
+            self.state.learned_until_ns = 0;
+        }
         self.state.learned_until_ns = self.state.learned_until_ns.max(boundary_ns);
         &self.state
     }
@@ -767,10 +789,20 @@ mod tests {
 
     #[test]
     fn a_loaded_state_does_not_learn_the_same_packets_twice() {
-        let mut l = Learner::new(Settings::default(), Learned::default());
+        let mut l = Learner::for_input(
+            Settings::default(),
+            Learned::default(),
+            Some("a.pcap".into()),
+        );
         connect(&mut l, 1, "10.20.1.5", "52.96.0.1", T0, None);
         let saved = l.to_save((T0 + 100) * S).clone();
-        let mut again = Learner::new(Settings::default(), saved);
+        // Another capture at the same packet times is learned in full...
+        let mut other =
+            Learner::for_input(Settings::default(), saved.clone(), Some("b.pcap".into()));
+        connect(&mut other, 1, "10.20.1.5", "52.96.0.1", T0, None);
+        assert_eq!(other.state.devices["10.20.1.5"].connections, 2);
+        // ...the same capture again is not learned twice.
+        let mut again = Learner::for_input(Settings::default(), saved, Some("a.pcap".into()));
         connect(&mut again, 1, "10.20.1.5", "52.96.0.1", T0, None);
         assert_eq!(again.state.devices["10.20.1.5"].connections, 1);
         assert!(again.skipped > 0);

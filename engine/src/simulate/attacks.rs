@@ -160,11 +160,13 @@ pub fn plan_clickfix(seed: u64, start: u64, end: u64) -> Vec<Task> {
             out.push(task(t, MAC_VICTIM, Step::SelfSigned));
         }
     }
-    for (i, k) in [20u64, 38, 57, 81, 104, 131].into_iter().enumerate() {
-        let t = a + k * MIN + r.below(3 * MIN);
-        if t < end {
-            out.push(task(t, MAC_VICTIM, Step::GoPost(i as u32)));
-        }
+    // The Go implant checks in every 4 to 8 minutes.
+    let mut t = a + 20 * MIN + r.below(3 * MIN);
+    let mut i = 0u32;
+    while t < end {
+        out.push(task(t, MAC_VICTIM, Step::GoPost(i)));
+        i += 1;
+        t += 4 * MIN + r.below(4 * MIN);
     }
     // The Windows stage.
     let win = arrival(seed, world::device(WIN_VICTIM), day);
