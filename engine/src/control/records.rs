@@ -166,7 +166,11 @@ impl Records {
                 .to_string();
             *self.by_type.entry(et).or_insert(0) += 1;
             // The models judge the record against what was learned before it.
-            let alerts = self.detect.observe(&self.learn, &hdr.h, emitted_ns, &rec);
+            let mut alerts = self.detect.observe(&self.learn, &hdr.h, emitted_ns, &rec);
+            if self.learn.covers(emitted_ns) {
+                // A resumed replay: these breaches were reported before the restart.
+                alerts.clear();
+            }
             self.learn.observe(&hdr.h, emitted_ns, &rec);
             if let Some(eve) = eve.as_mut() {
                 eve.write(&Value::Object(rec))

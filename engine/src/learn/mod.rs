@@ -219,6 +219,12 @@ impl Learner {
         }
     }
 
+    /// Whether a record generated at packet time `ts_ns` came from packets the loaded
+    /// state has learned from already (a replay resumed after a restart).
+    pub fn covers(&self, ts_ns: u64) -> bool {
+        ts_ns != 0 && ts_ns < self.resume_until_ns
+    }
+
     /// Whether a record generated at packet time `ts_ns` is already in the loaded state.
     fn already_learned(&mut self, ts_ns: u64) -> bool {
         if ts_ns != 0 && ts_ns < self.resume_until_ns {
@@ -252,9 +258,21 @@ impl Learner {
     /// packet time at which the worker produced it.
     pub fn observe(&mut self, h: &Header, emitted_ns: u64, rec: &Map<String, Value>) {
         if self.already_learned(emitted_ns) {
-            // The flow's names are not needed any more either.
-            if rec.get("event_type").and_then(Value::as_str) == Some("flow") {
-                self.flow_names.remove(&h.flow_id);
+            // Not learned twice, but a flow still open at the resume point needs the name
+            // its earlier records gave it.
+            let name = match rec.get("event_type").and_then(Value::as_str) {
+                Some("flow") => {
+                    self.flow_names.remove(&h.flow_id);
+                    None
+                }
+                Some("http") => rec.get("http").and_then(|x| x.get("hostname")),
+                Some("tls") => rec.get("tls").and_then(|x| x.get("sni")),
+                Some("quic") => rec.get("quic").and_then(|x| x.get("sni")),
+                _ => None,
+            };
+            if let Some(n) = name.and_then(Value::as_str) {
+                let n = n.to_string();
+                self.name_flow(h, &n);
             }
             return;
         }
