@@ -189,7 +189,10 @@ impl Device {
         self.seen(now_s);
         touch_capped(&mut self.user_agents, ua, now_s, cap);
         if let Some(os) = os_hint(ua) {
-            self.os = Some(os.to_string());
+            // A browser's precise hint is not replaced by an Apple system agent's vague one.
+            if os != "macOS/iOS" || self.os.is_none() {
+                self.os = Some(os.to_string());
+            }
         }
     }
 
@@ -232,19 +235,26 @@ fn evict_oldest<V>(m: &mut BTreeMap<String, V>, last: impl Fn(&V) -> u64) {
 /// The operating system a user agent names, if any.
 pub fn os_hint(ua: &str) -> Option<&'static str> {
     let u = ua.to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| u.contains(w));
     Some(
-        if u.contains("windowspowershell") || u.contains("windows nt") || u.contains("win64") {
+        if any(&["windowspowershell", "windows nt", "win64"]) || u.starts_with("microsoft") {
             "Windows"
-        } else if u.contains("iphone") || u.contains("ipad") || u.contains("ios ") {
+        } else if any(&["iphone", "ipad", "ios "]) {
             "iOS"
         } else if u.contains("android") {
             "Android"
-        } else if u.contains("mac os x") || u.contains("macintosh") || u.contains("darwin") {
+        } else if any(&["mac os x", "macintosh"]) {
             "macOS"
-        } else if u.contains("cros") {
+        } else if any(&["(x11; cros ", "; cros "]) {
             "ChromeOS"
-        } else if u.contains("linux") || u.contains("x11") || u.contains("ubuntu") {
+        } else if any(&["linux", "x11", "ubuntu", "debian apt"]) {
             "Linux"
+        } else if u.starts_with("com.apple.")
+            || any(&["cfnetwork", "darwin"])
+            || u.starts_with("captivenetworksupport")
+        {
+            // Apple's system agents: macOS or iOS alike.
+            "macOS/iOS"
         } else {
             return None;
         },
@@ -313,6 +323,13 @@ mod tests {
             Some("macOS")
         );
         assert_eq!(os_hint("curl/8.7.1"), None);
+        assert_eq!(os_hint("Microsoft-CryptoAPI/10.0"), Some("Windows"));
+        assert_eq!(os_hint("com.apple.trustd/3.0"), Some("macOS/iOS"));
+        assert_eq!(
+            os_hint("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36"),
+            Some("ChromeOS")
+        );
+        assert_eq!(os_hint("Debian APT-HTTP/1.3 (2.6.1)"), Some("Linux"));
         assert_eq!(
             os_hint("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"),
             Some("Linux")
