@@ -50,6 +50,13 @@ pub enum Command {
         /// so a learning capture and a test capture can run one after the other.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// Inline mode: write every packet that may pass (blocked flows' are held back)
+        /// to this capture, through a net_pcap TX port.
+        #[arg(long)]
+        forward: Option<PathBuf>,
+        /// Passive mode: answer blocked TCP flows with resets, written to this capture.
+        #[arg(long)]
+        inject: Option<PathBuf>,
     },
     /// The devices learned: addresses, MACs, names, OS, activity.
     Devices {
@@ -199,6 +206,8 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             eve,
             workers,
             state,
+            forward,
+            inject,
         } => {
             let profile = load_profile(profile.as_deref())?;
             if profile.mode != crate::config::Mode::Software {
@@ -214,6 +223,8 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 workers,
                 eve,
                 state_dir,
+                forward,
+                inject,
                 input: Input::Capture {
                     path,
                     info: info.clone(),
@@ -272,10 +283,13 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
         Command::Run { profile, eve } => {
             let p = Profile::load(&profile).map_err(|e| usage(e.to_string()))?;
             let input = match p.mode {
+                crate::config::Mode::Software if p.capture.vdev.is_some() => Input::Live {
+                    vdev: p.capture.vdev.clone().unwrap_or_default(),
+                },
                 crate::config::Mode::Software => {
                     let pcap = p.capture.pcap.clone().ok_or_else(|| {
                         usage(format!(
-                            "{}: a software profile needs capture.pcap to run (or use `vigil replay CAPTURE`)",
+                            "{}: a software profile needs capture.pcap or capture.vdev to run (or use `vigil replay CAPTURE`)",
                             profile.display()
                         ))
                     })?;
@@ -295,6 +309,8 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 eve,
                 state_dir,
                 input,
+                forward: None,
+                inject: None,
             })
             .map_err(engine_failure)?;
             summarise(&profile.display().to_string(), &report, None);

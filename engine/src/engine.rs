@@ -56,6 +56,9 @@ pub enum Input {
     },
     /// The profile's hardware port.
     Hardware,
+    /// A live virtual device (`net_af_packet0,iface=eth1`, software mode): runs until
+    /// stopped.
+    Live { vdev: String },
 }
 
 /// One engine run.
@@ -66,6 +69,10 @@ pub struct RunOptions {
     pub input: Input,
     /// Learned state directory (loaded at start, saved periodically and at the end).
     pub state_dir: Option<PathBuf>,
+    /// Inline mode in software: what passes is written to this capture.
+    pub forward: Option<PathBuf>,
+    /// Passive mode in software: the TCP resets sent are written to this capture.
+    pub inject: Option<PathBuf>,
 }
 
 fn user<T>(msg: impl Into<String>) -> Result<T, EngineError> {
@@ -113,6 +120,23 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             ));
         }
     }
+    if (opts.forward.is_some() || opts.inject.is_some()) && workers > 1 {
+        return user("--forward and --inject write one ordered capture: run them with --workers 1");
+    }
+    if opts.forward.is_some() && opts.inject.is_some() {
+        return user("--forward (inline) and --inject (passive) are two modes: give one");
+    }
+    for out in opts.forward.iter().chain(opts.inject.iter()) {
+        let s = out.to_string_lossy();
+        if s.contains(',') {
+            return user(format!(
+                "{s}: DPDK device arguments cannot carry a path with a comma"
+            ));
+        }
+        if let Err(e) = std::fs::File::create(out) {
+            return user(format!("{s}: cannot write here: {e}"));
+        }
+    }
     if let Input::Capture { path, .. } = &opts.input {
         let s = path.to_string_lossy();
         if s.contains(',') {
@@ -140,7 +164,13 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             info.packets,
             info.bytes
         )),
-        Input::Hardware => None,
+        Input::Hardware | Input::Live { .. } => None,
+    };
+    let responses = match &opts.state_dir {
+        Some(dir) => crate::learn::persist::load_as(dir, crate::respond::STATE_FILE)
+            .map_err(|e| EngineError::User(e.message))?
+            .unwrap_or_default(),
+        None => crate::respond::ResponseState::default(),
     };
     let learner = Learner::for_input(LearnSettings::from_conf(&p.learn), learned, capture_id);
     let snapshots = learner.cell();
@@ -200,6 +230,10 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             if *infinite {
                 args.push_str(",infinite_rx=1");
             }
+            // Inline or passive mode in software: the port's TX stream is a capture.
+            if let Some(out) = opts.forward.as_ref().or(opts.inject.as_ref()) {
+                args.push_str(&format!(",tx_pcap={}", out.display()));
+            }
             let id = eal.vdev_create("net_pcap_vigil0", &args).map_err(|e| {
                 EngineError::Runtime(format!(
                     "{}: net_pcap could not open the capture ({e})",
@@ -220,6 +254,13 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                 ))
             })?;
             (id, None, pci.clone())
+        }
+        Input::Live { vdev } => {
+            let (name, args) = vdev.split_once(',').unwrap_or((vdev.as_str(), ""));
+            let id = eal.vdev_create(name, args).map_err(|e| {
+                EngineError::User(format!("capture device {vdev} could not start ({e})"))
+            })?;
+            (id, None, vdev.clone())
         }
     };
     let info = dpdk::port_info(&eal, port_id)?;
@@ -248,7 +289,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     let software_dispatch = workers > 1 && hw_queues == 1;
     let link = match &opts.input {
         Input::Capture { info, .. } => info.link,
-        Input::Hardware => LinkType::Ethernet,
+        Input::Hardware | Input::Live { .. } => LinkType::Ethernet,
     };
 
     // A finite replay advances in packet-time epochs (deterministic whatever the speed);
@@ -322,6 +363,10 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             Arc::clone(&stop),
         );
         pipeline.set_snapshot(SnapshotReader::new(Arc::clone(&snapshots)));
+        let inject = opts.inject.is_some() || (p.capture.inject && !software_dispatch);
+        if inject {
+            pipeline.set_resets(p.response.max_resets_per_flow.min(255) as u8);
+        }
         pending.push(Worker {
             source,
             pipeline,
@@ -335,6 +380,9 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                 gate.clone()
             },
             clock: Arc::clone(&clock),
+            forward: opts.forward.as_ref().map(|_| (port_id, 0)),
+            inject: inject.then(|| pool.sender(port_id, 0)),
+            lossless: expected.is_some(),
         });
         queues.push(q);
         record_queues.push(rq);
@@ -354,6 +402,15 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             r.seed = p.output.community_id_seed;
             r.learn = learner;
             r.detect = detector;
+            r.respond = crate::respond::Responder::new(
+                &p.response,
+                responses,
+                gate.as_ref().map(|g| g.epoch_ns()),
+            );
+            // Actions still active from before a restart are enforced from the start.
+            let blocks = r.respond.block_set();
+            r.learn.set_blocks(blocks);
+            r.learn.maybe_publish(0);
             r
         },
         state_dir: opts.state_dir.clone(),

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod flow;
 pub mod learn;
 pub mod output;
+pub mod respond;
 pub mod simulate;
 pub mod wire;
 pub mod worker;

@@ -100,6 +100,7 @@ fn pipeline_allocates_nothing_per_packet() {
             as_of_ns: 0,
             addrs,
             pairs: KeyTable::with_capacity(16),
+            blocks: Default::default(),
         }));
     };
     publish(&mut retired);

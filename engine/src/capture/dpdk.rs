@@ -301,6 +301,17 @@ impl Mempool {
         })
     }
 
+    /// A sender of frames built by the application (TCP resets) on `port`/`queue`, with
+    /// mbufs from this pool. The engine keeps the pool alive until every worker holding
+    /// a sender has stopped.
+    pub fn sender(&self, port: u16, queue: u16) -> FrameSender {
+        FrameSender {
+            pool: self.ptr,
+            port,
+            queue,
+        }
+    }
+
     /// Mbufs free in the pool.
     pub fn available(&self) -> u32 {
         // SAFETY: the pool is valid for the life of `self`.
@@ -809,6 +820,103 @@ impl Burst {
             }
         }
         (retries, dropped)
+    }
+}
+
+/// Sends frames the application built (passive-mode resets) from one worker's TX queue.
+pub struct FrameSender {
+    pool: NonNull<sys::rte_mempool>,
+    port: u16,
+    queue: u16,
+}
+
+// SAFETY: the sender is used by one worker at a time; mempools are thread-safe and the
+// TX queue is that worker's alone.
+unsafe impl Send for FrameSender {}
+
+impl FrameSender {
+    /// Copies `frame` into a fresh mbuf and transmits it. False when the pool is empty,
+    /// the frame does not fit or the queue is full (the mbuf is then freed).
+    /// Allocation-free: mbufs come from the preallocated pool.
+    #[inline]
+    pub fn send(&mut self, frame: &[u8]) -> bool {
+        let Ok(len) = u16::try_from(frame.len()) else {
+            return false;
+        };
+        // SAFETY: the pool outlives the sender (see Mempool::sender).
+        let m = unsafe { sys::vigil_pktmbuf_alloc(self.pool.as_ptr()) };
+        if m.is_null() {
+            return false;
+        }
+        // SAFETY: `m` is a fresh mbuf we own; append returns room for `len` bytes in its
+        // data area or NULL when it does not fit.
+        let dst = unsafe { sys::vigil_pktmbuf_append(m, len) } as *mut u8;
+        if dst.is_null() {
+            // SAFETY: still ours.
+            unsafe { sys::vigil_pktmbuf_free(m) };
+            return false;
+        }
+        // SAFETY: `dst` points to `len` writable bytes inside `m`.
+        unsafe { std::ptr::copy_nonoverlapping(frame.as_ptr(), dst, frame.len()) };
+        let mut one = [m];
+        // SAFETY: the port and queue are configured; on success the driver owns `m`.
+        let sent = unsafe { sys::vigil_tx_burst(self.port, self.queue, one.as_mut_ptr(), 1) };
+        if sent == 0 {
+            // SAFETY: not taken by the driver, still ours.
+            unsafe { sys::vigil_pktmbuf_free(m) };
+            return false;
+        }
+        true
+    }
+}
+
+impl Burst {
+    /// Transmits, in order, the packets whose `pass[i]` is true on `port`/`queue` (the
+    /// driver takes those mbufs) and frees the others. With `lossless`, a full queue is
+    /// retried (a replay loses nothing); otherwise what it refuses is freed. Returns
+    /// (sent, refused).
+    pub fn transmit(&mut self, port: u16, queue: u16, pass: &[bool], lossless: bool) -> (u64, u64) {
+        let mut out = [std::ptr::null_mut::<sys::rte_mbuf>(); BURST];
+        let mut n = 0usize;
+        let mut drop = [std::ptr::null_mut::<sys::rte_mbuf>(); BURST];
+        let mut d = 0usize;
+        for i in 0..self.len {
+            if pass.get(i).copied().unwrap_or(false) {
+                out[n] = self.mbufs[i];
+                n += 1;
+            } else {
+                drop[d] = self.mbufs[i];
+                d += 1;
+            }
+        }
+        // Ownership has moved into `out` and `drop`.
+        self.len = 0;
+        if d > 0 {
+            // SAFETY: the first `d` entries are mbufs we own.
+            unsafe { sys::rte_pktmbuf_free_bulk(drop.as_mut_ptr(), d as c_uint) };
+        }
+        let mut done = 0usize;
+        let mut spins = 0u32;
+        while done < n {
+            // SAFETY: out[done..n] are owned mbufs; the driver takes the ones it sends.
+            let k = unsafe {
+                sys::vigil_tx_burst(port, queue, out.as_mut_ptr().add(done), (n - done) as u16)
+            } as usize;
+            done += k;
+            if done < n {
+                spins += 1;
+                if !lossless || spins > 1_000_000 {
+                    break;
+                }
+                pause();
+            }
+        }
+        let refused = n - done;
+        if refused > 0 {
+            // SAFETY: out[done..n] were not taken and are still ours.
+            unsafe { sys::rte_pktmbuf_free_bulk(out.as_mut_ptr().add(done), refused as c_uint) };
+        }
+        (done as u64, refused as u64)
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Profile {
     pub learn: LearnConf,
     #[serde(default)]
     pub models: ModelConf,
+    #[serde(default)]
+    pub response: ResponseConf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +123,11 @@ pub struct CaptureConf {
     pub infinite: bool,
     /// Hardware mode: the capture port's PCI address.
     pub ports: Vec<String>,
+    /// Software mode, live: a DPDK virtual device to read (`net_af_packet0,iface=eth1`)
+    /// instead of a capture file.
+    pub vdev: Option<String>,
+    /// Passive mode: send TCP resets for blocked flows out of the capture port.
+    pub inject: bool,
     pub rx_descriptors: u16,
     pub tx_descriptors: u16,
 }
@@ -131,6 +138,8 @@ impl Default for CaptureConf {
             pcap: None,
             infinite: false,
             ports: Vec::new(),
+            vdev: None,
+            inject: false,
             rx_descriptors: 1024,
             tx_descriptors: 1024,
         }
@@ -395,6 +404,91 @@ impl Default for ModelConf {
     }
 }
 
+/// How Vigil answers breaches: incidents, and actions decided by triggers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResponseConf {
+    /// `observe` (decide and record only), `confirm` (pending until a person approves),
+    /// `autonomous` (enforce at once).
+    pub mode: String,
+    /// Seconds of packet time a device's breaches keep gathering into its open incident.
+    pub incident_window: u64,
+    /// Seconds an action lasts when its trigger names no duration.
+    pub default_duration: u64,
+    /// The control socket `vigil actions` talks to (created mode 0600); unset: next to
+    /// the learned state (`<state dir>/control.sock`), or none without a state dir.
+    pub socket: Option<PathBuf>,
+    /// TCP resets sent per blocked flow at most (passive mode).
+    pub max_resets_per_flow: u32,
+    /// When to act.
+    pub trigger: Vec<TriggerConf>,
+    /// Maintenance windows and exemptions: no action, the alerts still appear.
+    pub exempt: Vec<ExemptConf>,
+}
+
+impl Default for ResponseConf {
+    fn default() -> Self {
+        ResponseConf {
+            mode: "observe".into(),
+            incident_window: 6 * 3600,
+            default_duration: 3600,
+            socket: None,
+            max_resets_per_flow: 4,
+            trigger: Vec::new(),
+            exempt: Vec::new(),
+        }
+    }
+}
+
+/// A trigger: every condition given must hold; the first trigger that matches acts.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TriggerConf {
+    /// A model id (`compromise/beaconing-activity-to-external-rare`) or a family
+    /// (`compromise/*`).
+    pub model: Option<String>,
+    /// The breach's score at least.
+    pub min_score: Option<u8>,
+    /// "Breaches over time": the device breached at least this often within `within` s.
+    pub breaches: Option<u32>,
+    pub within: Option<u64>,
+    /// "Significant anomaly": the incident's score at least.
+    pub incident_score: Option<u8>,
+    /// `block-connection`, `block-endpoint`, `enforce-pattern-of-life` or `quarantine`.
+    pub action: String,
+    /// Seconds of packet time the action lasts.
+    pub duration: Option<u64>,
+}
+
+/// An exemption or maintenance window: every field given must match.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExemptConf {
+    /// A device address or range (`10.20.1.40`, `10.20.1.0/24`).
+    pub device: Option<String>,
+    /// An endpoint: an address or range, or a hostname (its subdomains match too).
+    pub endpoint: Option<String>,
+    /// The window, RFC 3339 (`2026-03-13T08:00:00Z`); open-ended when unset.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// Why (shown in the `response` record).
+    pub reason: String,
+}
+
+/// Action kinds, as EVE `response.action` names them.
+pub const ACTIONS: [&str; 4] = [
+    "block-connection",
+    "block-endpoint",
+    "enforce-pattern-of-life",
+    "quarantine",
+];
+
+/// Parses an RFC 3339 time (UTC offset allowed) to ns since the epoch.
+pub fn parse_rfc3339(s: &str) -> Option<u64> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    u64::try_from(t.unix_timestamp_nanos()).ok()
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HugepagesConf {
@@ -657,6 +751,71 @@ impl Profile {
                 ));
             }
         }
+        let r = &self.response;
+        if !["observe", "confirm", "autonomous"].contains(&r.mode.as_str()) {
+            return Err((
+                "response",
+                "mode",
+                format!(
+                    "mode must be observe, confirm or autonomous, not {:?}",
+                    r.mode
+                ),
+            ));
+        }
+        for t in &r.trigger {
+            if !ACTIONS.contains(&t.action.as_str()) {
+                return Err((
+                    "response.trigger",
+                    "action",
+                    format!(
+                        "action must be one of {}, not {:?}",
+                        ACTIONS.join(", "),
+                        t.action
+                    ),
+                ));
+            }
+            if let Some(m) = &t.model {
+                let family = m.strip_suffix("/*");
+                let known = match family {
+                    Some(f) => crate::detect::catalog::ALL
+                        .iter()
+                        .any(|x| x.id.starts_with(&format!("{f}/"))),
+                    None => crate::detect::catalog::by_id(m).is_some(),
+                };
+                if !known {
+                    return Err((
+                        "response.trigger",
+                        "model",
+                        format!("no model {m:?} (see docs/models.md for the ids)"),
+                    ));
+                }
+            }
+            if t.breaches.is_some() != t.within.is_some() {
+                return Err((
+                    "response.trigger",
+                    "breaches",
+                    "breaches and within go together".into(),
+                ));
+            }
+        }
+        for e in &r.exempt {
+            if let Some(d) = &e.device {
+                if let Err(m) = crate::learn::net::Cidr::parse(d) {
+                    return Err(("response.exempt", "device", m));
+                }
+            }
+            for (k, v) in [("from", &e.from), ("until", &e.until)] {
+                if let Some(t) = v {
+                    if parse_rfc3339(t).is_none() {
+                        return Err((
+                            "response.exempt",
+                            k,
+                            format!("{t:?} is not an RFC 3339 time (like 2026-03-13T08:00:00Z)"),
+                        ));
+                    }
+                }
+            }
+        }
         let cap = &self.capture;
         if cap.rx_descriptors < 32 || cap.tx_descriptors < 32 {
             return Err((
@@ -673,6 +832,22 @@ impl Profile {
                         "ports",
                         "software mode reads captures; ports are for hardware mode".into(),
                     ));
+                }
+                if cap.vdev.is_some() && cap.pcap.is_some() {
+                    return Err((
+                        "capture",
+                        "vdev",
+                        "give capture.pcap (a file to replay) or capture.vdev (a live device), not both".into(),
+                    ));
+                }
+                if let Some(v) = &cap.vdev {
+                    if !v.starts_with("net_") {
+                        return Err((
+                            "capture",
+                            "vdev",
+                            format!("{v:?} is not a DPDK virtual device (like net_af_packet0,iface=eth1)"),
+                        ));
+                    }
                 }
                 if let Some(pcap) = &cap.pcap {
                     if !pcap.is_file() {

@@ -143,6 +143,8 @@ impl ControlPlane {
                         self.stats_until(&mut st, boundary, start)?;
                         // What was learned before the boundary applies from it on; a
                         // snapshot saved here holds exactly the packets before it.
+                        let expired = self.records.respond.tick(boundary);
+                        self.records.write_out(expired, &mut self.eve)?;
                         self.records.learn.maybe_publish(boundary);
                         if last_save.elapsed() >= self.snapshot_every {
                             self.save_state(boundary);
@@ -154,6 +156,8 @@ impl ControlPlane {
                 None => {
                     let now = st.now_ns;
                     self.stats_until(&mut st, now, start)?;
+                    let expired = self.records.respond.tick(now);
+                    self.records.write_out(expired, &mut self.eve)?;
                     self.records.learn.maybe_publish(now);
                     if last_save.elapsed() >= self.snapshot_every {
                         self.save_state(now);
@@ -203,6 +207,10 @@ impl ControlPlane {
         };
         let state = self.records.learn.to_save(boundary_ns);
         if let Err(e) = crate::learn::persist::save(&dir, state) {
+            eprintln!("vigil: {e}");
+        }
+        let resp = &self.records.respond.state;
+        if let Err(e) = crate::learn::persist::save_as(&dir, crate::respond::STATE_FILE, resp) {
             eprintln!("vigil: {e}");
         }
     }
@@ -408,9 +416,13 @@ impl ControlPlane {
         // Everything of this run is learned: save it (a failure here loses learning, so
         // the run fails).
         self.records.learn.publish(ts);
+        let expired = self.records.respond.tick(ts);
+        self.records.write_out(expired, &mut self.eve)?;
         if let Some(dir) = self.state_dir.clone() {
             let state = self.records.learn.to_save(ts + 1);
             crate::learn::persist::save(&dir, state)?;
+            let resp = &self.records.respond.state;
+            crate::learn::persist::save_as(&dir, crate::respond::STATE_FILE, resp)?;
         }
         let mut rec = self.stats_record(ts, start, &fin.port, &counters, &st, true);
         if !fin.xstats.is_empty() {

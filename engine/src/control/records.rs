@@ -8,6 +8,7 @@ use crate::detect::Detector;
 use crate::learn::{Learner, Settings};
 use crate::output::envelope;
 use crate::output::eve::{self, EveWriter};
+use crate::respond::{Out, Responder};
 use crate::wire::Reader;
 use crate::worker::pipeline::Details;
 use crate::worker::records::{read_header, Assembler, Header, ReadHeader, RecordQueue};
@@ -40,6 +41,8 @@ pub struct Records {
     pub detect: Detector,
     /// Breaches written (EVE `alert` records).
     pub alerts: Vec<AlertSummary>,
+    /// Incidents and actions.
+    pub respond: Responder,
 }
 
 /// What the end-of-run table shows of one breach.
@@ -77,6 +80,7 @@ impl Records {
             learn: Learner::new(Settings::default(), Default::default()),
             detect: Detector::new(&crate::config::ModelConf::default()),
             alerts: Vec::new(),
+            respond: Responder::new(&Default::default(), Default::default(), None),
         }
     }
 
@@ -177,7 +181,12 @@ impl Records {
                     .map_err(|e| format!("cannot write EVE output: {e}"))?;
             }
             for a in alerts {
-                let rec = wrap(&a.header, &a.eve(), None, self.seed);
+                let (incident, follow) = self.respond.on_alert(&a, &self.learn);
+                let mut body = a.eve();
+                if let Some(Value::Object(v)) = body.fields.get_mut("vigil") {
+                    v.insert("incident_id".into(), Value::from(incident));
+                }
+                let rec = wrap(&a.header, &body, None, self.seed);
                 *self.by_type.entry("alert".into()).or_insert(0) += 1;
                 if self.alerts.len() < ALERTS_KEPT {
                     self.alerts.push(AlertSummary {
@@ -193,9 +202,49 @@ impl Records {
                     eve.write(&Value::Object(rec))
                         .map_err(|e| format!("cannot write EVE output: {e}"))?;
                 }
+                self.write_out(follow, eve)?;
             }
         }
         self.bodies = bodies;
+        Ok(())
+    }
+}
+
+impl Records {
+    /// Writes response and incident records (with their flow's envelope when they have
+    /// one), and hands a changed block table to the learner for publication.
+    pub fn write_out(&mut self, recs: Vec<Out>, eve: &mut Option<EveWriter>) -> Result<(), String> {
+        for (h, body) in recs {
+            let et = body
+                .get("event_type")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown")
+                .to_string();
+            *self.by_type.entry(et).or_insert(0) += 1;
+            let rec = match h {
+                Some(h) => {
+                    let ts = body
+                        .get("timestamp")
+                        .and_then(Value::as_str)
+                        .and_then(eve::parse_timestamp)
+                        .unwrap_or(0);
+                    let b = EveBody {
+                        dir: Dir::ToServer,
+                        ts_ns: ts,
+                        fields: body,
+                    };
+                    wrap(&h, &b, None, self.seed)
+                }
+                None => body,
+            };
+            if let Some(eve) = eve.as_mut() {
+                eve.write(&Value::Object(rec))
+                    .map_err(|e| format!("cannot write EVE output: {e}"))?;
+            }
+        }
+        if self.respond.take_blocks_changed() {
+            self.learn.set_blocks(self.respond.block_set());
+        }
         Ok(())
     }
 }
@@ -262,6 +311,7 @@ fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<FlowBody> {
     let endpoint_devices = r.u16()?;
     let first_contact = r.bool()?;
     let ended_ns = r.u64()?;
+    let blocked = r.bool()?;
     let mut f = Map::new();
     f.insert("pkts_toserver".into(), Value::from(pkts[0]));
     f.insert("pkts_toclient".into(), Value::from(pkts[1]));
@@ -332,6 +382,9 @@ fn flow_body(hdr: &ReadHeader, r: &mut Reader<'_>) -> Option<FlowBody> {
     v.insert("resp_bytes".into(), Value::from(payload[1]));
     v.insert("orig_ip_bytes".into(), Value::from(ip_bytes[0]));
     v.insert("resp_ip_bytes".into(), Value::from(ip_bytes[1]));
+    if blocked {
+        v.insert("blocked".into(), Value::Bool(true));
+    }
     if endpoint_devices != crate::flow::table::NOT_LOOKED_UP {
         // A device reached an external address: how many devices had reached it before.
         v.insert("endpoint_devices".into(), Value::from(endpoint_devices));

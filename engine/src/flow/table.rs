@@ -133,6 +133,10 @@ pub struct Flow {
     pub endpoint_devices: u16,
     /// The device had not reached this address before (as the snapshot knew).
     pub first_contact: bool,
+    /// Response actions block this flow (decided at `verdict_gen`), and the resets sent.
+    pub blocked: bool,
+    pub verdict_gen: u64,
+    pub resets: u8,
     used: bool,
     next: u32,
     prev: u32,
@@ -163,6 +167,9 @@ impl Default for Flow {
             tunnel: TunnelInfo::default(),
             endpoint_devices: NOT_LOOKED_UP,
             first_contact: false,
+            blocked: false,
+            verdict_gen: 0,
+            resets: 0,
             used: false,
             next: NIL,
             prev: NIL,

@@ -144,6 +144,9 @@ pub struct Learner {
     generation: u64,
     /// Snapshots published.
     pub publications: u64,
+    /// What the active response actions block (published with the snapshot).
+    blocks: crate::respond::blocks::BlockSet,
+    blocks_dirty: bool,
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -191,6 +194,8 @@ impl Learner {
             last_publish_ns: 0,
             generation: 0,
             publications: 0,
+            blocks: Default::default(),
+            blocks_dirty: false,
         };
         l.publish(l.state.now_s * 1_000_000_000);
         l
@@ -476,6 +481,10 @@ impl Learner {
         if !client_in || server_in {
             return;
         }
+        if rec["vigil"]["blocked"] == true {
+            // What a response action blocked does not become part of the pattern of life.
+            return;
+        }
         // A device reached an external endpoint.
         let endpoint = name
             .clone()
@@ -538,12 +547,21 @@ impl Learner {
     /// Publishes a new worker snapshot when something changed and the interval passed
     /// (`now_ns` in packet time). Returns whether it published.
     pub fn maybe_publish(&mut self, now_ns: u64) -> bool {
-        if !self.dirty || now_ns < self.last_publish_ns + self.settings.publish_interval_ns {
+        // New blocks go out at once; learning waits for the interval.
+        let learning_due =
+            self.dirty && now_ns >= self.last_publish_ns + self.settings.publish_interval_ns;
+        if !self.blocks_dirty && !learning_due {
             self.retired.collect();
             return false;
         }
         self.publish(now_ns);
         true
+    }
+
+    /// Replaces what workers block; published at the next chance, whatever the interval.
+    pub fn set_blocks(&mut self, blocks: crate::respond::blocks::BlockSet) {
+        self.blocks = blocks;
+        self.blocks_dirty = true;
     }
 
     /// Forgets contacts older than the window, then builds and publishes the snapshot.
@@ -583,9 +601,11 @@ impl Learner {
             as_of_ns: now_ns,
             addrs,
             pairs,
+            blocks: self.blocks.clone(),
         });
         self.retired.retire(old);
         self.dirty = false;
+        self.blocks_dirty = false;
         self.last_publish_ns = now_ns;
         self.publications += 1;
     }

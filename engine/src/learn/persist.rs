@@ -32,6 +32,16 @@ pub fn path_in(dir: &Path) -> PathBuf {
 
 /// Writes `state` atomically into `dir` (created if missing). Returns the bytes written.
 pub fn save<T: Serialize>(dir: &Path, state: &T) -> Result<u64, String> {
+    save_as(dir, FILE, state)
+}
+
+/// Loads the learned state in `dir` (see [`load_as`]).
+pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, Refused> {
+    load_as(dir, FILE)
+}
+
+/// Writes `state` atomically as `dir/file` (created if missing). Returns the bytes written.
+pub fn save_as<T: Serialize>(dir: &Path, file: &str, state: &T) -> Result<u64, String> {
     fs::create_dir_all(dir)
         .map_err(|e| format!("{}: cannot create the state directory: {e}", dir.display()))?;
     let body = serde_json::to_vec(state).map_err(|e| format!("cannot encode state: {e}"))?;
@@ -42,8 +52,8 @@ pub fn save<T: Serialize>(dir: &Path, state: &T) -> Result<u64, String> {
         sha256: hex::encode(digest.as_ref()),
     })
     .map_err(|e| format!("cannot encode state header: {e}"))?;
-    let target = path_in(dir);
-    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
+    let target = dir.join(file);
+    let tmp = dir.join(format!("{file}.tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(MAGIC.as_bytes())?;
@@ -70,16 +80,16 @@ pub struct Refused {
     pub message: String,
 }
 
-/// Loads the state in `dir`: `Ok(None)` when there is none yet. A file that fails its
-/// checks is moved aside (`learned.state.rejected-<unix time>`) and refused.
-pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, Refused> {
-    let path = path_in(dir);
+/// Loads `dir/file`: `Ok(None)` when there is none yet. A file that fails its checks is
+/// moved aside (`<file>.rejected-<unix time>`) and refused.
+pub fn load_as<T: DeserializeOwned>(dir: &Path, file: &str) -> Result<Option<T>, Refused> {
+    let path = dir.join(file);
     // A save cut short by a crash leaves only its temporary file: remove it.
     if let Ok(rd) = fs::read_dir(dir) {
         for e in rd.flatten() {
             if e.file_name()
                 .to_string_lossy()
-                .starts_with(&format!("{FILE}.tmp-"))
+                .starts_with(&format!("{file}.tmp-"))
             {
                 let _ = fs::remove_file(e.path());
             }
@@ -100,14 +110,14 @@ pub fn load<T: DeserializeOwned>(dir: &Path) -> Result<Option<T>, Refused> {
             let stamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            let aside = dir.join(format!("{FILE}.rejected-{stamp}"));
+            let aside = dir.join(format!("{file}.rejected-{stamp}"));
             let moved = match fs::rename(&path, &aside) {
                 Ok(()) => format!("moved aside to {}", aside.display()),
                 Err(e) => format!("could not move it aside ({e}); it was left as it is"),
             };
             Err(Refused {
                 message: format!(
-                    "{}: learned state refused: {why}; {moved}; start again to begin learning anew, or restore a good copy",
+                    "{}: saved state refused: {why}; {moved}; start again to begin anew, or restore a good copy",
                     path.display()
                 ),
             })

@@ -8,6 +8,7 @@
 
 use super::net::Networks;
 use super::table::{key_ip, key_pair, KeyTable};
+use crate::respond::blocks::BlockSet;
 use arc_swap::ArcSwap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub struct Snapshot {
     pub addrs: KeyTable<AddrRarity>,
     /// (device, external address) pairs seen within the window: `key_pair` → ().
     pub pairs: KeyTable<()>,
+    /// What the active response actions block.
+    pub blocks: BlockSet,
 }
 
 impl Snapshot {
@@ -41,6 +44,7 @@ impl Snapshot {
             as_of_ns: 0,
             addrs: KeyTable::with_capacity(16),
             pairs: KeyTable::with_capacity(16),
+            blocks: BlockSet::default(),
         }
     }
 

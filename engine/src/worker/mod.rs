@@ -10,7 +10,7 @@
 pub mod pipeline;
 pub mod records;
 
-use crate::capture::dpdk::{self, Burst, RxSource};
+use crate::capture::dpdk::{self, Burst, FrameSender, RxSource};
 use crate::config::Idle;
 use crate::control::epoch::EpochGate;
 use pipeline::Pipeline;
@@ -130,6 +130,12 @@ pub struct Worker {
     /// Packet time the dispatcher has reached (software RSS), so an idle worker's flows
     /// still time out; 0 when the worker reads the port itself.
     pub clock: Arc<AtomicU64>,
+    /// Inline mode: the (port, TX queue) every packet that may pass is forwarded to.
+    pub forward: Option<(u16, u16)>,
+    /// Passive mode: where TCP resets for blocked flows are sent.
+    pub inject: Option<FrameSender>,
+    /// A replay: a full TX queue is waited on rather than dropped.
+    pub lossless: bool,
 }
 
 impl Worker {
@@ -191,6 +197,8 @@ impl Worker {
             self.pipeline.counters.bursts += 1;
             self.pipeline.refresh_snapshot();
             burst.prefetch(0);
+            let mut pass = [false; dpdk::BURST];
+            #[allow(clippy::needless_range_loop)] // `i` indexes the burst too
             for i in 0..n {
                 burst.prefetch(i + 1);
                 if let Some(p) = burst.get(i) {
@@ -215,10 +223,28 @@ impl Worker {
                     } else {
                         p.data()
                     };
-                    self.pipeline.packet(frame, p.pkt_len(), ts);
+                    pass[i] = self.pipeline.packet(frame, p.pkt_len(), ts);
+                    if let Some(inj) = &mut self.inject {
+                        if let Some(r) = self.pipeline.take_resets() {
+                            for f in r.iter() {
+                                if inj.send(f) {
+                                    self.pipeline.enforce.resets_sent += 1;
+                                } else {
+                                    self.pipeline.enforce.resets_dropped += 1;
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            burst.clear();
+            match self.forward {
+                Some((port, queue)) => {
+                    let (sent, refused) = burst.transmit(port, queue, &pass[..n], self.lossless);
+                    self.pipeline.enforce.forwarded += sent;
+                    self.pipeline.enforce.forward_dropped += refused;
+                }
+                None => burst.clear(),
+            }
             self.pipeline.sync_counters();
             self.shared.publish(&self.pipeline.counters);
             if self.stop.load(Ordering::Relaxed) {

@@ -19,6 +19,7 @@ use crate::flow::table::{
     EndReason, Flow, FlowTable, Lookup, TableStats, Timeouts, TunnelInfo, NOT_LOOKED_UP,
 };
 use crate::learn::snapshot::SnapshotReader;
+use crate::respond::reset::{self, Resets};
 use crate::wire::Reader;
 use crate::wire::Writer;
 use crossbeam_queue::ArrayQueue;
@@ -75,6 +76,8 @@ struct Core {
     now_ns: u64,
     /// What the network has learned (rarity), when the engine gave one.
     snapshot: Option<SnapshotReader>,
+    /// The flow of the packet just processed, when response actions block it.
+    blocked: Option<u32>,
 }
 
 /// A worker's per-packet pipeline.
@@ -86,6 +89,12 @@ pub struct Pipeline {
     frag: Reassembler,
     core: Core,
     last_second: u64,
+    /// Enforcement counters (the worker loop adds its forwarding and sending).
+    pub enforce: EnforceStats,
+    /// Build TCP resets for packets of blocked flows (passive mode), at most this many
+    /// per flow (0: none).
+    resets_per_flow: u8,
+    resets: Resets,
 }
 
 impl Pipeline {
@@ -113,9 +122,31 @@ impl Pipeline {
                 summary_full: 0,
                 now_ns: 0,
                 snapshot: None,
+                blocked: None,
             },
             last_second: 0,
+            enforce: EnforceStats::default(),
+            resets_per_flow: 0,
+            resets: Resets::default(),
         }
+    }
+
+    /// Passive mode: answer packets of blocked TCP flows with resets, at most `n` per
+    /// flow (0 turns it off).
+    pub fn set_resets(&mut self, n: u8) {
+        self.resets_per_flow = n;
+    }
+
+    /// The resets built for the last packet, once (the worker sends them). A copy of a
+    /// few hundred bytes, made only when there are resets.
+    #[inline]
+    pub fn take_resets(&mut self) -> Option<Resets> {
+        if self.resets.count == 0 {
+            return None;
+        }
+        let r = self.resets;
+        self.resets.count = 0;
+        Some(r)
     }
 
     /// Gives the pipeline the learned-state snapshots to consult per new flow.
@@ -143,7 +174,9 @@ impl Pipeline {
     /// Handles one packet: `frame` is its first segment, `len` its whole length, `ts_ns`
     /// its packet time.
     #[inline]
-    pub fn packet(&mut self, frame: &[u8], len: u32, ts_ns: u64) {
+    /// Returns whether the packet may pass (inline mode forwards it): false for a packet
+    /// of a flow the active response actions block.
+    pub fn packet(&mut self, frame: &[u8], len: u32, ts_ns: u64) -> bool {
         let c = &mut self.counters;
         c.packets += 1;
         c.bytes += len as u64;
@@ -162,8 +195,10 @@ impl Pipeline {
             }
         }
         let Some(d) = decode::decode(frame, self.link, &mut self.decode) else {
-            return;
+            // Not IP (ARP and the like): a bridge passes it.
+            return true;
         };
+        self.core.blocked = None;
         if d.ip.frag.is_some() {
             let now = self.core.now_ns;
             if let Some(dg) = self.frag.insert(&d.ip, d.l3, now) {
@@ -171,9 +206,33 @@ impl Pipeline {
                     self.core.process(&whole, len, ts_ns, &mut self.counters);
                 }
             }
-            return;
+        } else {
+            self.core.process(&d, len, ts_ns, &mut self.counters);
         }
-        self.core.process(&d, len, ts_ns, &mut self.counters);
+        let Some(i) = self.core.blocked else {
+            return true;
+        };
+        self.enforce.blocked_packets += 1;
+        if self.resets_per_flow > 0 && d.tunnel.depth == 0 && d.ip.frag.is_none() {
+            if let L4::Tcp(t) = d.l4 {
+                let f = self.core.table.get_mut(i);
+                // The link header: everything before the IP header in the frame.
+                let off = (d.l3.as_ptr() as usize).wrapping_sub(frame.as_ptr() as usize);
+                if f.resets < self.resets_per_flow && off <= frame.len() {
+                    f.resets += 1;
+                    reset::build(
+                        &frame[..off],
+                        d.ip.v6,
+                        &d.ip.src,
+                        &d.ip.dst,
+                        &t,
+                        d.payload.len(),
+                        &mut self.resets,
+                    );
+                }
+            }
+        }
+        false
     }
 
     /// Once per second of packet time: timeouts, fragment expiry, a clock summary.
@@ -251,6 +310,7 @@ impl Pipeline {
             stream: self.core.stream,
             stream_buffers_exhausted: self.core.pool.exhausted,
             records_truncated: self.core.out.truncated,
+            enforce: self.enforce,
         }
     }
 }
@@ -264,11 +324,25 @@ pub struct Details {
     pub stream: StreamStats,
     pub stream_buffers_exhausted: u64,
     pub records_truncated: u64,
+    pub enforce: EnforceStats,
+}
+
+/// What enforcement did on a worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EnforceStats {
+    /// Packets of blocked flows (not forwarded inline; answered with resets passive).
+    pub blocked_packets: u64,
+    /// Packets forwarded to the peer port, and those the TX queue refused.
+    pub forwarded: u64,
+    pub forward_dropped: u64,
+    /// Reset segments sent, and those that found no mbuf or no room.
+    pub resets_sent: u64,
+    pub resets_dropped: u64,
 }
 
 impl Details {
     /// Every counter with its name (Suricata's `stats.decoder` names first).
-    pub fn fields(&self) -> [(&'static str, u64); 45] {
+    pub fn fields(&self) -> [(&'static str, u64); 50] {
         let d = &self.decode;
         [
             ("decoder.ethernet", d.ethernet),
@@ -316,6 +390,11 @@ impl Details {
             ("stream.no_buffer", self.stream.no_buffer),
             ("stream.buffers_exhausted", self.stream_buffers_exhausted),
             ("records.truncated", self.records_truncated),
+            ("response.blocked_packets", self.enforce.blocked_packets),
+            ("response.forwarded", self.enforce.forwarded),
+            ("response.forward_dropped", self.enforce.forward_dropped),
+            ("response.resets_sent", self.enforce.resets_sent),
+            ("response.resets_dropped", self.enforce.resets_dropped),
         ]
     }
 
@@ -394,6 +473,30 @@ impl Core {
             Lookup::Created(i) => self.new_flow(i, d, side, c),
         };
         let f = self.table.get_mut(i);
+        if let Some(r) = &self.snapshot {
+            // The verdict changes only with a new snapshot: decided once per flow and
+            // publication, not per packet.
+            let snap = r.get();
+            if f.verdict_gen != snap.generation {
+                f.verdict_gen = snap.generation;
+                f.blocked = !snap.blocks.is_empty() && {
+                    let h = Header::of(f);
+                    snap.blocks
+                        .verdict(
+                            &h.client,
+                            &h.server,
+                            h.v6,
+                            h.sport,
+                            &snap.pairs,
+                            r.internal(),
+                        )
+                        .is_some()
+                };
+            }
+            if f.blocked {
+                self.blocked = Some(i);
+            }
+        }
         let from_lo = side == Side::Lo;
         let dir = if from_lo == f.client_lo {
             Dir::ToServer
@@ -600,13 +703,20 @@ impl Core {
         if let Some(r) = &self.snapshot {
             let h = Header::of(f);
             let internal = r.internal();
+            let snap = r.get();
+            f.verdict_gen = snap.generation;
+            f.blocked = !snap.blocks.is_empty()
+                && snap
+                    .blocks
+                    .verdict(&h.client, &h.server, h.v6, h.sport, &snap.pairs, internal)
+                    .is_some();
             if internal.contains(&h.client, h.v6) && !internal.contains(&h.server, h.v6) {
                 // A device opened a flow to an external address: how rare is it, and has
-                // this device reached it before? A first contact goes to the control plane.
-                let snap = r.get();
+                // this device reached it before? A first contact goes to the control plane
+                // (not for a blocked flow: what is blocked does not become usual).
                 let devices = snap.addr(&h.server, h.v6).map_or(0, |a| a.devices);
                 f.endpoint_devices = devices.min(NOT_LOOKED_UP - 1);
-                if !snap.knows_pair(&h.client, &h.server, h.v6) {
+                if !f.blocked && !snap.knows_pair(&h.client, &h.server, h.v6) {
                     f.first_contact = true;
                     let ts = f.first_ns;
                     self.out.send(|w| {
@@ -781,5 +891,6 @@ pub fn write_flow_end(w: &mut Writer<'_>, f: &Flow, reason: EndReason, now: u64)
     w.u16(f.endpoint_devices);
     w.bool(f.first_contact);
     w.u64(now);
+    w.bool(f.blocked);
     true
 }
