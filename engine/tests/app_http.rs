@@ -406,6 +406,12 @@ fn own_curl_capture() {
     assert_eq!(mcp["session_id"], "1868a90c-3a6f-4f4b-9a8e-3c1b2f5d7e90");
     assert_eq!(mcp["protocol_version"], "2025-06-18");
     assert_eq!(mcp["method"], "tools/call");
+    // The start of the JSON-RPC body, read by the worker.
+    let json = v(7, "json");
+    assert_eq!(json["jsonrpc"], "2.0");
+    assert_eq!(json["method"], "tools/call");
+    assert_eq!(json["params_name"], "search");
+    assert_eq!(json["id"], true);
     assert_eq!(v(7, "request_body_len"), 73);
     assert_eq!(
         v(7, "request_header_names"),

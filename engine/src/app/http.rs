@@ -14,7 +14,13 @@
 //! **Control-plane half** ([`HttpTracker`]): pairs requests and responses of a flow by
 //! transaction index and writes one EVE `http` record per transaction when its response
 //! has ended (at flow end for those never answered), with Suricata's fields and Vigil's
-//! extras (header names, MCP headers) under `vigil`.
+//! extras (header names, MCP headers, what a JSON request body starts with) under
+//! `vigil`.
+//!
+//! A request whose Content-Type says JSON has the start of its body (at most
+//! [`jsonrpc::PEEK`] bytes, waited for in the stream buffer) scanned for JSON-RPC's
+//! `method` and `params.name` and an LLM API's `model` (`super::jsonrpc`): MCP and
+//! local LLM servers are recognised from these.
 //!
 //! # Record layouts
 //! ```text
@@ -29,8 +35,11 @@
 //!   tag 0x40: header names: u8 count, count x bytes;   tag 0: end
 //! part 1 (end of a body whose length was not known at head time):
 //!   u32 tx, u8 how (END_*), u64 body_len
+//! part 2 (requests: what the start of a JSON body said):
+//!   u32 tx, u8 flags (JSON_*), bytes method, bytes params.name/uri, bytes model
 //! ```
 
+use super::jsonrpc::{self, PEEK};
 use super::{Dir, EveBody, Progress, RecordCtx, RecordKind, Sink, Tracker};
 use crate::wire::{Reader, Writer};
 use serde_json::{Map, Value};
@@ -58,6 +67,19 @@ pub const END_GAP: u8 = 2;
 
 const PART_HEAD: u8 = 0;
 const PART_END: u8 = 1;
+const PART_JSON: u8 = 2;
+
+/// JSON record: `"jsonrpc": "2.0"` was seen.
+pub const JSON_RPC2: u8 = 1;
+/// JSON record: the request has an `id`.
+pub const JSON_ID: u8 = 2;
+/// JSON record: the body is a batch (array); its first element was read.
+pub const JSON_BATCH: u8 = 4;
+/// JSON record: only the first [`PEEK`] bytes of a longer body were read.
+pub const JSON_CUT: u8 = 8;
+const JSON_METHOD_CAP: usize = 64;
+const JSON_NAME_CAP: usize = 128;
+const JSON_MODEL_CAP: usize = 96;
 const TAG_NAMES: u8 = 0x40;
 const TAG_END: u8 = 0;
 
@@ -83,13 +105,15 @@ pub const FIELD_LOCATION: usize = 8;
 pub const FIELD_SERVER: usize = 9;
 /// `Content-Encoding`.
 pub const FIELD_CONTENT_ENCODING: usize = 10;
-const FIELD_CONTENT_LENGTH: usize = 11;
-const FIELD_TRANSFER_ENCODING: usize = 12;
-const N_FIELDS: usize = 13;
+/// `Mcp-Name` (the tool, prompt or resource of an MCP request).
+pub const FIELD_MCP_NAME: usize = 11;
+const FIELD_CONTENT_LENGTH: usize = 12;
+const FIELD_TRANSFER_ENCODING: usize = 13;
+const N_FIELDS: usize = 14;
 /// Fields written into records (the last two only steer the parser).
-const N_RECORDED: usize = 11;
+const N_RECORDED: usize = 12;
 /// Most bytes of each recorded value (so a head record always fits `RECORD_MAX`).
-const FIELD_CAPS: [usize; N_RECORDED] = [256, 512, 128, 512, 256, 128, 128, 128, 512, 128, 64];
+const FIELD_CAPS: [usize; N_RECORDED] = [256, 512, 128, 512, 256, 128, 128, 128, 512, 128, 64, 256];
 
 /// Most header names listed per message.
 pub const MAX_NAMES: usize = 16;
@@ -222,6 +246,7 @@ fn field_index(name: &[u8]) -> Option<usize> {
         6 if eq(b"server") => FIELD_SERVER,
         7 if eq(b"referer") => FIELD_REFERER,
         8 if eq(b"location") => FIELD_LOCATION,
+        8 if eq(b"mcp-name") => FIELD_MCP_NAME,
         10 if eq(b"user-agent") => FIELD_USER_AGENT,
         10 if eq(b"mcp-method") => FIELD_MCP_METHOD,
         12 if eq(b"content-type") => FIELD_CONTENT_TYPE,
@@ -433,6 +458,47 @@ fn content_length(v: &[u8]) -> Option<u64> {
     Some(v.iter().fold(0u64, |a, &d| a * 10 + u64::from(d - b'0')))
 }
 
+/// Whether a Content-Type is JSON (`application/json`, `…+json`, `application/json-rpc`).
+fn is_json(ct: &[u8]) -> bool {
+    ct.windows(4).any(|w| w.eq_ignore_ascii_case(b"json"))
+}
+
+/// Scans the start of a JSON request body and emits what it found, if anything.
+fn emit_json(sink: &mut dyn Sink, tx: u32, body: &[u8], cut: bool) {
+    let Some(f) = jsonrpc::scan(body) else {
+        return;
+    };
+    if !f.any() {
+        return;
+    }
+    let mut flags = 0u8;
+    for (on, bit) in [
+        (f.jsonrpc2, JSON_RPC2),
+        (f.id, JSON_ID),
+        (f.batch, JSON_BATCH),
+        (cut, JSON_CUT),
+    ] {
+        if on {
+            flags |= bit;
+        }
+    }
+    sink.emit(RecordKind::HttpRequest, &mut |w| {
+        w.u8(PART_JSON);
+        w.u32(tx);
+        w.u8(flags);
+        w.bytes(cap(f.method, JSON_METHOD_CAP));
+        w.bytes(cap(f.name, JSON_NAME_CAP));
+        w.bytes(cap(f.model, JSON_MODEL_CAP));
+        true
+    });
+}
+
+/// At most `n` bytes of an optional value ("" when none).
+fn cap(v: Option<&[u8]>, n: usize) -> &[u8] {
+    let v = v.unwrap_or(&[]);
+    &v[..v.len().min(n)]
+}
+
 fn is_chunked(te: &[u8]) -> bool {
     te.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"))
 }
@@ -478,6 +544,8 @@ enum Mode {
 
 const OWE_END: u8 = 1;
 const GAPPED: u8 = 2;
+/// The start of this request's JSON body is still to be scanned.
+const PEEK_JSON: u8 = 4;
 
 /// One direction's parser state.
 #[derive(Debug, Clone, Copy, Default)]
@@ -489,7 +557,7 @@ struct Half {
     /// Messages started in this direction (the current one is `tx - 1`).
     tx: u32,
     mode: Mode,
-    /// `OWE_END`, `GAPPED`.
+    /// `OWE_END`, `GAPPED`, `PEEK_JSON`.
     flags: u8,
 }
 
@@ -643,6 +711,17 @@ impl HttpState {
                     }
                 }
                 Mode::Body | Mode::ChunkData => {
+                    if h.flags & PEEK_JSON != 0 {
+                        // The start of a JSON request body: wait (in the stream buffer)
+                        // until its first PEEK bytes are here, then scan them.
+                        let want = h.remaining.min(PEEK as u64) as usize;
+                        if rest.len() < want {
+                            return Progress::Consumed(off);
+                        }
+                        h.flags &= !PEEK_JSON;
+                        let cut = h.remaining > PEEK as u64 || h.mode == Mode::ChunkData;
+                        emit_json(sink, h.tx.wrapping_sub(1), &rest[..want], cut);
+                    }
                     let k = h.remaining.min(rest.len() as u64);
                     h.remaining -= k;
                     h.body += k;
@@ -723,6 +802,7 @@ impl HttpState {
     /// parser looks for the next message start in what follows.
     pub fn gap(&mut self, dir: Dir) {
         let h = &mut self.half[dir.index()];
+        h.flags &= !PEEK_JSON;
         if h.mode != Mode::Done {
             h.mode = Mode::Lost;
             h.flags |= GAPPED;
@@ -767,7 +847,7 @@ impl HttpState {
                 true
             });
         }
-        h.flags &= !(OWE_END | GAPPED);
+        h.flags &= !(OWE_END | GAPPED | PEEK_JSON);
         h.mode = Mode::Head;
         h.remaining = 0;
         h.body = 0;
@@ -789,7 +869,7 @@ impl HttpState {
         h.tx = h.tx.wrapping_add(1);
         h.body = 0;
         h.remaining = 0;
-        h.flags &= !(OWE_END | GAPPED);
+        h.flags &= !(OWE_END | GAPPED | PEEK_JSON);
         let mut flags = base_flags;
         let mut body = 0u64;
         match framing {
@@ -863,7 +943,12 @@ impl HttpState {
         } else {
             0
         };
+        let json = head.fields[FIELD_CONTENT_TYPE].is_some_and(is_json);
         self.start_body(Dir::ToServer, head, framing, avail, flags, sink);
+        let h = &mut self.half[0];
+        if json && matches!(h.mode, Mode::Body | Mode::ChunkSize) {
+            h.flags |= PEEK_JSON;
+        }
     }
 
     fn response_head(&mut self, head: &Head<'_>, avail: u64, sink: &mut dyn Sink) {
@@ -977,6 +1062,21 @@ pub struct HttpEnd {
     pub body_len: u64,
 }
 
+/// What the start of a JSON request body said, read back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpJson {
+    /// Transaction index.
+    pub tx: u32,
+    /// `JSON_*`.
+    pub flags: u8,
+    /// JSON-RPC `method` ("" when none).
+    pub method: Vec<u8>,
+    /// `params.name` (or `params.uri`).
+    pub name: Vec<u8>,
+    /// `model`.
+    pub model: Vec<u8>,
+}
+
 /// One HTTP record read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)]
@@ -985,6 +1085,8 @@ pub enum HttpRecord {
     Head(HttpHead),
     /// The end of a body.
     End(HttpEnd),
+    /// The start of a JSON request body.
+    Json(HttpJson),
 }
 
 /// Reads an `HttpRequest` / `HttpResponse` record back.
@@ -995,6 +1097,13 @@ pub fn decode(kind: RecordKind, r: &mut Reader<'_>) -> Option<HttpRecord> {
             tx: r.u32()?,
             how: r.u8()?,
             body_len: r.u64()?,
+        })),
+        PART_JSON if request => Some(HttpRecord::Json(HttpJson {
+            tx: r.u32()?,
+            flags: r.u8()?,
+            method: r.bytes()?.to_vec(),
+            name: r.bytes()?.to_vec(),
+            model: r.bytes()?.to_vec(),
         })),
         PART_HEAD => {
             let mut h = HttpHead {
@@ -1037,6 +1146,7 @@ pub fn decode(kind: RecordKind, r: &mut Reader<'_>) -> Option<HttpRecord> {
 struct Tx {
     req: Option<HttpHead>,
     req_body: Option<u64>,
+    json: Option<HttpJson>,
     resp: Option<HttpHead>,
     resp_end: Option<HttpEnd>,
 }
@@ -1087,6 +1197,29 @@ pub fn normalize_host(uri: &[u8], host: Option<&[u8]>) -> Option<(String, Option
     Some((name, port))
 }
 
+/// `vigil.json`: what the start of a JSON request body said.
+fn json_summary(j: &HttpJson) -> Value {
+    let mut m = Map::new();
+    if j.flags & JSON_RPC2 != 0 {
+        m.insert("jsonrpc".into(), "2.0".into());
+    }
+    for (k, v) in [
+        ("method", &j.method),
+        ("params_name", &j.name),
+        ("model", &j.model),
+    ] {
+        if !v.is_empty() {
+            m.insert(k.into(), eve_string(v).into());
+        }
+    }
+    for (k, bit) in [("id", JSON_ID), ("batch", JSON_BATCH), ("cut", JSON_CUT)] {
+        if j.flags & bit != 0 {
+            m.insert(k.into(), true.into());
+        }
+    }
+    Value::Object(m)
+}
+
 fn names_json(names: &[Vec<u8>]) -> Value {
     Value::Array(names.iter().map(|n| eve_string(n).into()).collect())
 }
@@ -1131,6 +1264,7 @@ fn tx_body(tx_id: u32, tx: &Tx, ts_ns: u64, at_flow_end: bool) -> EveBody {
             (FIELD_MCP_SESSION_ID, "session_id"),
             (FIELD_MCP_PROTOCOL_VERSION, "protocol_version"),
             (FIELD_MCP_METHOD, "method"),
+            (FIELD_MCP_NAME, "name"),
         ] {
             if let Some(v) = s(&req.fields[i]) {
                 mcp.insert(k.into(), v);
@@ -1138,6 +1272,9 @@ fn tx_body(tx_id: u32, tx: &Tx, ts_ns: u64, at_flow_end: bool) -> EveBody {
         }
         if !mcp.is_empty() {
             vigil.insert("mcp".into(), Value::Object(mcp));
+        }
+        if let Some(j) = &tx.json {
+            vigil.insert("json".into(), json_summary(j));
         }
         let req_body = tx.req_body.unwrap_or(if req.flags & FLAG_BODY_FINAL != 0 {
             req.body_len
@@ -1271,6 +1408,12 @@ impl Tracker for HttpTracker {
                     t.resp = Some(h);
                     final_len.then_some(id)
                 }
+            }
+            HttpRecord::Json(j) => {
+                if let Some(t) = txs.get_mut(&j.tx) {
+                    t.json = Some(j);
+                }
+                None
             }
             HttpRecord::End(e) => match txs.get_mut(&e.tx) {
                 Some(t) if request => {
@@ -1414,6 +1557,56 @@ HTTP/1.0 201 Created\r\n\r\nuntil close";
     }
 
     #[test]
+    fn json_request_bodies_are_read_at_every_split() {
+        let rpc = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query_database","arguments":{"sql":"select * from customers"}}}"#;
+        let llm = format!(
+            r#"{{"messages":[{{"role":"user","content":"{}"}}],"model":"gpt-4o-mini"}}"#,
+            "x".repeat(3000)
+        );
+        let mut reqs = format!(
+            "POST /mcp HTTP/1.1\r\nHost: mcp.office.example:8000\r\nContent-Type: application/json\r\nMcp-Session-Id: s1\r\nMcp-Name: query_database\r\nContent-Length: {}\r\n\r\n",
+            rpc.len()
+        )
+        .into_bytes();
+        reqs.extend_from_slice(rpc);
+        reqs.extend_from_slice(
+            format!(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: vllm\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{llm}",
+                llm.len()
+            )
+            .as_bytes(),
+        );
+        // Chunked JSON, and a form body (not scanned).
+        reqs.extend_from_slice(b"POST /api/chat HTTP/1.1\r\nHost: llm\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n1c\r\n{\"model\":\"llama3.1:8b\",\"s\":1}\r\n0\r\n\r\n");
+        reqs.extend_from_slice(b"POST /f HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16\r\n\r\n{\"method\":\"no\"}");
+        let resps = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".repeat(4);
+        for step in [1, 5, 64, 1500, 65536] {
+            let mut st = HttpState::default();
+            let mut sink = VecSink::default();
+            feed(&mut st, Dir::ToServer, &reqs, step, &mut sink);
+            feed(&mut st, Dir::ToClient, &resps, step, &mut sink);
+            let ev = events(&sink);
+            assert_eq!(ev.len(), 4, "step {step}: {ev:?}");
+            let j = &ev[0]["vigil"]["json"];
+            assert_eq!(j["jsonrpc"], "2.0", "step {step}: {ev:?}");
+            assert_eq!(j["method"], "tools/call");
+            assert_eq!(j["params_name"], "query_database");
+            assert_eq!(j["id"], true);
+            assert!(j.get("cut").is_none());
+            assert_eq!(ev[0]["vigil"]["mcp"]["name"], "query_database");
+            assert_eq!(ev[0]["vigil"]["request_body_len"], rpc.len());
+            // The model comes after 3 KB of messages: past what is read.
+            let j = &ev[1]["vigil"]["json"];
+            assert!(j.is_null(), "step {step}: {j}");
+            assert_eq!(ev[1]["vigil"]["request_body_len"], llm.len());
+            let j = &ev[2]["vigil"]["json"];
+            assert_eq!(j["model"], "llama3.1:8b", "step {step}");
+            assert!(j.get("jsonrpc").is_none());
+            assert!(ev[3]["vigil"].get("json").is_none());
+        }
+    }
+
+    #[test]
     fn lenient_request_without_protocol_and_colonless_line() {
         let req = b"GET /\r\nFakeHeader\r\nHost: localhost\r\nUser-Agent: myscript\r\n\r\n";
         let mut st = HttpState::default();
@@ -1549,6 +1742,7 @@ HTTP/1.0 201 Created\r\n\r\nuntil close";
             "Location",
             "Server",
             "Content-Encoding",
+            "Mcp-Name",
         ] {
             req.push_str(&format!("{name}: {value}\r\n"));
         }

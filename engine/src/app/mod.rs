@@ -17,6 +17,7 @@ pub mod detect;
 pub mod dhcp;
 pub mod dns;
 pub mod http;
+pub mod jsonrpc;
 pub mod quic;
 pub mod ssh;
 pub mod tls;
