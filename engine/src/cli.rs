@@ -85,15 +85,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reports from the saved state: `ai` (shadow AI: AI services by device, AI SDKs
+    /// and agents, MCP servers, local LLM servers).
+    Report {
+        #[command(subcommand)]
+        what: ReportCmd,
+    },
     /// Validate a profile.
     CheckConfig {
         /// The profile.
         file: PathBuf,
     },
-    /// Write synthetic traffic for a scenario (office, clickfix-macos, dga-bot, beacon)
-    /// to a pcap; the same seed gives the same bytes.
+    /// Write synthetic traffic for a scenario (office, clickfix-macos, dga-bot, beacon,
+    /// shadow-ai) to a pcap; the same seed gives the same bytes.
     Simulate {
-        /// office, clickfix-macos, dga-bot or beacon.
+        /// office, clickfix-macos, dga-bot, beacon or shadow-ai.
         scenario: String,
         /// The pcap to write.
         #[arg(long)]
@@ -107,6 +113,27 @@ pub enum Command {
         /// Days of traffic (office: 4, beacon: 1; fixed for the others).
         #[arg(long)]
         days: Option<u32>,
+    },
+}
+
+/// What `vigil report` reports.
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// Shadow AI: which devices use which AI services (bytes up and down, per day), AI
+    /// SDKs and agents, MCP servers and the tools called, local LLM servers.
+    Ai {
+        /// Learned-state directory (default: the profile's learn.state_dir).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Profile for the AI policy (default: the built-in software profile).
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// JSON on stdout instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Also write the JSON to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -147,6 +174,15 @@ fn engine_failure(e: EngineError) -> Failure {
 /// Runs a parsed command.
 pub fn execute(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Report {
+            what:
+                ReportCmd::Ai {
+                    state,
+                    profile,
+                    json,
+                    out,
+                },
+        } => report_ai(state, profile.as_deref(), json, out.as_deref()),
         Command::CheckConfig { file } => {
             let p = Profile::load(&file).map_err(|e| usage(e.to_string()))?;
             println!(
@@ -353,6 +389,30 @@ pub fn alert_table(alerts: &[crate::control::records::AlertSummary]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `vigil report ai`: the AI inventory as tables (or JSON), and as JSON to `out`.
+fn report_ai(
+    state: Option<PathBuf>,
+    profile: Option<&Path>,
+    json: bool,
+    out: Option<&Path>,
+) -> Result<(), Failure> {
+    let p = load_profile(profile)?;
+    let (learned, _) = load_learned(state, profile)?;
+    let policy = crate::ai::policy::Policy::from_conf(&p.ai);
+    let doc = crate::ai::report::json(&learned, &policy);
+    if let Some(path) = out {
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        std::fs::write(path, format!("{text}\n"))
+            .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    if json {
+        println!("{doc}");
+    } else {
+        print!("{}", crate::ai::report::tables(&learned, &policy));
+    }
+    Ok(())
 }
 
 /// Reads the learned state for `devices` and `endpoints`.

@@ -174,7 +174,8 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     };
     let learner = Learner::for_input(LearnSettings::from_conf(&p.learn), learned, capture_id);
     let snapshots = learner.cell();
-    let detector = crate::detect::Detector::new(&p.models);
+    let mut detector = crate::detect::Detector::new(&p.models);
+    detector.ai = crate::detect::ai::AiModels::new(&p.ai).map_err(EngineError::User)?;
     let (iocs, errors) = detector.iocs();
     if let Some(e) = errors.first() {
         return user(format!("indicator file {e}"));

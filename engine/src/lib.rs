@@ -5,6 +5,7 @@
 //! `output` (EVE JSON). `config` reads profiles; `engine` wires a run together; `cli` is
 //! the `vigil` command.
 
+pub mod ai;
 pub mod alloc;
 pub mod app;
 pub mod capture;

@@ -6,6 +6,9 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+mod ai;
+pub use ai::{AiAllowConf, AiConf};
+
 /// The software profile built into the binary (`configs/software.toml`), used when
 /// `vigil replay` is given no `--profile`.
 pub const BUILTIN_SOFTWARE: &str = include_str!("../../../configs/software.toml");
@@ -60,6 +63,8 @@ pub struct Profile {
     pub models: ModelConf,
     #[serde(default)]
     pub response: ResponseConf,
+    #[serde(default)]
+    pub ai: AiConf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -601,12 +606,14 @@ impl Profile {
                 p.learn.state_dir = Some(base.join(dir));
             }
         }
+        p.ai.resolve(base);
         p.validate()
             .map_err(|(section, key, message)| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, section, key),
                 message,
             })?;
+        ai::validate(&p.ai, text, file)?;
         Ok(p)
     }
 

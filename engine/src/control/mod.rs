@@ -141,6 +141,7 @@ impl ControlPlane {
                         got += self.drain(&mut st)? + 1;
                         let boundary = e * g.epoch_ns();
                         self.stats_until(&mut st, boundary, start)?;
+                        crate::ai::records::write_due(&mut self.records, boundary, &mut self.eve)?;
                         // What was learned before the boundary applies from it on; a
                         // snapshot saved here holds exactly the packets before it.
                         let expired = self.records.respond.tick(boundary);
@@ -156,6 +157,7 @@ impl ControlPlane {
                 None => {
                     let now = st.now_ns;
                     self.stats_until(&mut st, now, start)?;
+                    crate::ai::records::write_due(&mut self.records, now, &mut self.eve)?;
                     let expired = self.records.respond.tick(now);
                     self.records.write_out(expired, &mut self.eve)?;
                     self.records.learn.maybe_publish(now);
@@ -424,6 +426,7 @@ impl ControlPlane {
             let resp = &self.records.respond.state;
             crate::learn::persist::save_as(&dir, crate::respond::STATE_FILE, resp)?;
         }
+        crate::ai::records::write_rest(&mut self.records, ts, &mut self.eve)?;
         let mut rec = self.stats_record(ts, start, &fin.port, &counters, &st, true);
         if !fin.xstats.is_empty() {
             let x: serde_json::Map<String, Value> = fin

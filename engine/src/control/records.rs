@@ -176,6 +176,7 @@ impl Records {
                 alerts.clear();
             }
             self.learn.observe(&hdr.h, emitted_ns, &rec);
+            self.detect.ai.learn(&mut self.learn, emitted_ns);
             if let Some(eve) = eve.as_mut() {
                 eve.write(&Value::Object(rec))
                     .map_err(|e| format!("cannot write EVE output: {e}"))?;

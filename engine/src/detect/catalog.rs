@@ -49,6 +49,12 @@ models! {
     EXFIL_TO_NEW_ENDPOINT = ("unusual-activity/unusual-external-data-to-new-endpoint", 75, ["T1041"], 9_000_013, "Unusual Activity");
     DOPPELGANGER = ("compromise/possible-doppelganger-attack", 65, ["T1583.001"], 9_000_014, "Compromise");
     IOC_MATCH = ("threat-intel/ioc-match", 85, [], 9_000_015, "Threat Intelligence");
+    AI_NEW_SERVICE = ("shadow-ai/new-ai-service", 40, ["T1567"], 9_000_016, "Shadow AI");
+    AI_UNSANCTIONED = ("shadow-ai/unsanctioned-ai-service", 50, ["T1567"], 9_000_017, "Shadow AI");
+    AI_LARGE_UPLOAD = ("shadow-ai/large-upload-to-ai-service", 70, ["T1567", "T1048"], 9_000_018, "Shadow AI");
+    AI_MCP = ("shadow-ai/mcp-activity", 45, ["T1071.001"], 9_000_019, "Shadow AI");
+    AI_LOCAL_LLM = ("shadow-ai/local-llm-server", 50, ["T1071.001"], 9_000_020, "Shadow AI");
+    AI_AGENT_UA = ("shadow-ai/ai-agent-user-agent", 40, ["T1071.001"], 9_000_021, "Shadow AI");
 }
 
 /// A model by id.

@@ -7,6 +7,7 @@
 //! endpoint), such as beacon timing, lives here, so it is right whichever worker saw
 //! each connection. The catalogue is in `catalog` and `docs/models.md`.
 
+pub mod ai;
 pub mod beacon;
 pub mod bigrams;
 pub mod brands;
@@ -176,6 +177,8 @@ pub struct Detector {
     device_learning: bool,
     /// Breaches by model id.
     pub counts: BTreeMap<&'static str, u64>,
+    /// The shadow-AI models (and the AI catalogue and policy they judge by).
+    pub ai: ai::AiModels,
 }
 
 /// Seconds an endpoint must have been in a device's habits to not count as novel for it.
@@ -196,6 +199,7 @@ impl Detector {
             fired: HashMap::new(),
             device_learning: false,
             counts: BTreeMap::new(),
+            ai: ai::AiModels::default(),
         }
     }
 
@@ -234,7 +238,10 @@ impl Detector {
             catalog::DGA_DNS.id,
             catalog::POST_TO_IP_WITHOUT_HOSTNAME.id,
         ];
-        if self.device_learning && !needs_no_baseline.contains(&model.id) {
+        if self.device_learning
+            && !needs_no_baseline.contains(&model.id)
+            && !ai::NO_BASELINE.contains(&model.id)
+        {
             return;
         }
         let now_s = ts_ns / 1_000_000_000;
@@ -332,6 +339,7 @@ impl Detector {
             "flow" => self.flow(l, h, ts_ns, rec, &mut out),
             _ => {}
         }
+        self.ai_models(l, h, ts_ns, rec, &mut out);
         out
     }
 

@@ -83,6 +83,9 @@ pub struct Learned {
     pub names: NameMap,
     /// DHCP client MAC → the host name it asked with (option 12).
     pub dhcp_names: BTreeMap<String, String>,
+    /// Shadow AI: which devices use which AI services, SDKs, MCP and LLM servers.
+    #[serde(default)]
+    pub ai: crate::ai::inventory::Inventory,
 }
 
 /// The learner's settings, from the profile.

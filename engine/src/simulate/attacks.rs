@@ -100,7 +100,7 @@ pub fn dga_resolved(seed: u64) -> String {
 
 /// When a device of the office arrives on `day` (its DHCP join or, for desktops, its
 /// first office-hours activity), from the benign plan.
-fn arrival(seed: u64, dev: usize, day: u64) -> u64 {
+pub fn arrival(seed: u64, dev: usize, day: u64) -> u64 {
     let tasks = super::office::plan(seed, day + 7 * 60 * MIN, day + 10 * 60 * MIN);
     tasks
         .iter()
@@ -131,6 +131,7 @@ pub fn setup(w: &mut World, scenario: super::Scenario) {
             z.add(&name, &[], &[DGA_IP], 300);
         }
         super::Scenario::Beacon => z.add(BEACON_HOST, &[], &[BEACON_IP], 300),
+        super::Scenario::ShadowAi => super::shadow_ai::setup(w),
         super::Scenario::Office => {}
     }
 }

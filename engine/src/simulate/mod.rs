@@ -16,13 +16,17 @@
 //!   download).
 //! - `dga-bot`: one hour of office and a Windows bot's DGA lookups, then HTTPS beacons.
 //! - `beacon`: a day of office and a server beaconing every 300 s ± 10 %.
+//! - `shadow-ai`: three hours of office with its staff using AI: hosted assistants and
+//!   model APIs over TLS, a large upload to ChatGPT, an MCP client and server over
+//!   plaintext HTTP, Ollama and an OpenAI-compatible server inside the network.
 //!
 //! Layout: `rng` (SplitMix64, the only randomness), `pcap` (the capture and its writer),
 //! `packet` (Ethernet/IPv4/TCP/UDP with checksums), `tcp` (connections: handshakes,
 //! segments, ACKs, teardown, failures), `dns`, `dhcp`, `http`, `tls`, `content` (protocol
 //! messages and bodies),
 //! `world` (devices, hosts, habits), `run` (what an activity puts on the wire),
-//! `office` (the benign days), `attacks` (the attack steps), `certs/` (DER fixtures made
+//! `office` (the benign days), `attacks` (the attack steps), `shadow_ai` (AI use),
+//! `certs/` (DER fixtures made
 //! once with openssl). See `docs/simulate.md`.
 
 #![forbid(unsafe_code)]
@@ -37,6 +41,7 @@ pub mod packet;
 pub mod pcap;
 pub mod rng;
 pub mod run;
+pub mod shadow_ai;
 pub mod tcp;
 pub mod tls;
 pub mod world;
@@ -52,10 +57,11 @@ pub enum Scenario {
     ClickfixMacos,
     DgaBot,
     Beacon,
+    ShadowAi,
 }
 
 /// Every scenario name, for messages.
-pub const SCENARIOS: &str = "office, clickfix-macos, dga-bot, beacon";
+pub const SCENARIOS: &str = "office, clickfix-macos, dga-bot, beacon, shadow-ai";
 
 /// Most days one capture may span (the whole capture is built in memory).
 pub const MAX_DAYS: u32 = 14;
@@ -68,6 +74,7 @@ impl Scenario {
             "clickfix-macos" => Ok(Scenario::ClickfixMacos),
             "dga-bot" => Ok(Scenario::DgaBot),
             "beacon" => Ok(Scenario::Beacon),
+            "shadow-ai" => Ok(Scenario::ShadowAi),
             _ => Err(format!(
                 "unknown scenario `{name}` (expected one of: {SCENARIOS})"
             )),
@@ -81,6 +88,7 @@ impl Scenario {
             Scenario::ClickfixMacos => "clickfix-macos",
             Scenario::DgaBot => "dga-bot",
             Scenario::Beacon => "beacon",
+            Scenario::ShadowAi => "shadow-ai",
         }
     }
 
@@ -90,7 +98,9 @@ impl Scenario {
             // 2026-03-09T00:00:00Z, a Monday.
             Scenario::Office => 1_773_014_400 * SEC,
             // 2026-03-13T08:00:00Z, the Friday after.
-            Scenario::ClickfixMacos | Scenario::DgaBot => (1_773_360_000 + 8 * 3600) * SEC,
+            Scenario::ClickfixMacos | Scenario::DgaBot | Scenario::ShadowAi => {
+                (1_773_360_000 + 8 * 3600) * SEC
+            }
             // 2026-03-13T00:00:00Z.
             Scenario::Beacon => 1_773_360_000 * SEC,
         }
@@ -105,7 +115,7 @@ impl Scenario {
     pub fn duration(self, days: u32) -> u64 {
         match self {
             Scenario::Office | Scenario::Beacon => u64::from(days) * office::DAY,
-            Scenario::ClickfixMacos => 180 * MIN,
+            Scenario::ClickfixMacos | Scenario::ShadowAi => 180 * MIN,
             Scenario::DgaBot => 60 * MIN,
         }
     }
@@ -168,6 +178,7 @@ pub fn generate(o: &Options) -> Result<World, String> {
         Scenario::ClickfixMacos => tasks.extend(attacks::plan_clickfix(o.seed, from, to)),
         Scenario::DgaBot => tasks.extend(attacks::plan_dga(o.seed, from, to)),
         Scenario::Beacon => tasks.extend(attacks::plan_beacon(o.seed, from, to)),
+        Scenario::ShadowAi => tasks.extend(shadow_ai::plan(o.seed, from, to)),
     }
     w.execute(tasks);
     Ok(w)

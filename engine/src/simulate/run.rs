@@ -33,6 +33,8 @@ pub enum What {
     Act(&'static Act),
     /// A step of an attack scenario (see `attacks`).
     Attack(super::attacks::Step),
+    /// A step of the `shadow-ai` scenario (see `shadow_ai`).
+    Ai(super::shadow_ai::Step),
 }
 
 /// Something a device starts at a time.
@@ -203,6 +205,7 @@ impl World {
                     self.act(&mut rng, task.dev, act, task.t);
                 }
                 What::Attack(step) => super::attacks::run(self, &mut rng, task.dev, step, task.t),
+                What::Ai(step) => super::shadow_ai::run(self, &mut rng, task.dev, step, task.t),
             }
         }
     }
