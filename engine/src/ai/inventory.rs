@@ -387,6 +387,14 @@ mod tests {
     }
 
     #[test]
+    fn a_state_saved_before_the_inventory_existed_still_loads() {
+        let mut v = serde_json::to_value(crate::learn::Learned::default()).unwrap();
+        v.as_object_mut().unwrap().remove("ai");
+        let l: crate::learn::Learned = serde_json::from_value(v).unwrap();
+        assert_eq!(l.ai, Inventory::default());
+    }
+
+    #[test]
     fn mcp_servers_list_tools_and_stay_bounded() {
         let mut inv = Inventory::default();
         for i in 0..(ITEMS_KEPT as u64 + 20) {

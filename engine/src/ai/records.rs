@@ -71,7 +71,8 @@ pub struct Periodic {
     /// Nanoseconds of packet time per interval (0: one interval, written at the end).
     interval_ns: u64,
     buckets: BTreeMap<u64, Bucket>,
-    /// Earliest packet time counted in the open intervals.
+    /// Earliest packet time counted in this run (an interval starts at its boundary, or
+    /// there for the run's first).
     first_ns: u64,
     /// Records written.
     pub written: u64,
@@ -225,9 +226,6 @@ impl Periodic {
             let start = (idx * self.interval_ns).max(self.first_ns);
             out.extend(Self::records(&b, start, end, inv, policy));
         }
-        if self.buckets.is_empty() {
-            self.first_ns = 0;
-        }
         self.written += out.len() as u64;
         out
     }
@@ -246,7 +244,6 @@ impl Periodic {
             };
             out.extend(Self::records(&b, start, end, inv, policy));
         }
-        self.first_ns = 0;
         self.written += out.len() as u64;
         out
     }

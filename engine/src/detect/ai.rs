@@ -118,6 +118,11 @@ impl Detector {
         {
             return false;
         }
+        if self.ai.last.len() >= 100_000 {
+            // Forget what may breach again anyway.
+            let after = self.conf.repeat_after;
+            self.ai.last.retain(|_, t| now_s < *t + after);
+        }
         self.ai.last.insert(k, now_s);
         true
     }
