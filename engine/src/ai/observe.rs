@@ -160,7 +160,26 @@ pub fn llm_api(path: &str, port: u16) -> Option<&'static str> {
     }
 }
 
-fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+/// The value at `path` in a record (null when missing), without copying the record.
+fn at<'a>(m: &'a Map<String, Value>, path: &[&str]) -> &'a Value {
+    static NULL: Value = Value::Null;
+    let Some((first, rest)) = path.split_first() else {
+        return &NULL;
+    };
+    let mut cur = m.get(*first).unwrap_or(&NULL);
+    for p in rest {
+        cur = cur.get(p).unwrap_or(&NULL);
+    }
+    cur
+}
+
+/// A non-empty string at `path` in a record.
+fn s<'a>(m: &'a Map<String, Value>, path: &[&str]) -> Option<&'a str> {
+    at(m, path).as_str().filter(|x| !x.is_empty())
+}
+
+/// A non-empty string at `path` under a value.
+fn sv<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
         cur = cur.get(p)?;
@@ -194,31 +213,30 @@ impl Watch {
     ) -> Vec<Seen> {
         let mut out = Vec::new();
         let ts_s = ts_ns / 1_000_000_000;
-        let rec = Value::Object(rec.clone());
         let net = &l.settings.internal;
         let client_in = net.contains(&h.client, h.v6);
         let server_in = net.contains(&h.server, h.v6);
         let client = from_key(&h.client, h.v6).to_string();
         let server = from_key(&h.server, h.v6).to_string();
         let to_service = client_in && !server_in;
-        match s(&rec, &["event_type"]).unwrap_or("") {
+        match s(rec, &["event_type"]).unwrap_or("") {
             "tls" => {
-                if let (true, Some(sni)) = (to_service, s(&rec, &["tls", "sni"])) {
+                if let (true, Some(sni)) = (to_service, s(rec, &["tls", "sni"])) {
                     self.name(h.flow_id, &client, sni, ts_s, &mut out);
                 }
             }
             "quic" => {
-                if let (true, Some(sni)) = (to_service, s(&rec, &["quic", "sni"])) {
+                if let (true, Some(sni)) = (to_service, s(rec, &["quic", "sni"])) {
                     self.name(h.flow_id, &client, sni, ts_s, &mut out);
                 }
             }
             "http" => {
-                let host = s(&rec, &["http", "hostname"]);
+                let host = s(rec, &["http", "hostname"]);
                 if let (true, Some(host)) = (to_service, host) {
                     self.name(h.flow_id, &client, host, ts_s, &mut out);
                 }
                 self.http(
-                    &rec, h, &client, &server, client_in, server_in, ts_s, &mut out,
+                    rec, h, &client, &server, client_in, server_in, ts_s, &mut out,
                 );
             }
             "flow" => {
@@ -226,7 +244,7 @@ impl Watch {
                 if !to_service {
                     return out;
                 }
-                let f = &rec["flow"];
+                let f = at(rec, &["flow"]);
                 let start_s = f["start"]
                     .as_str()
                     .and_then(crate::output::eve::parse_timestamp)
@@ -235,7 +253,7 @@ impl Watch {
                     .as_str()
                     .and_then(crate::output::eve::parse_timestamp)
                     .map_or(ts_s, |t| t / 1_000_000_000);
-                let conn_state = s(&rec, &["vigil", "conn_state"]).unwrap_or("");
+                let conn_state = s(rec, &["vigil", "conn_state"]).unwrap_or("");
                 if h.proto == 6 && failed_state(conn_state) {
                     return out;
                 }
@@ -308,7 +326,7 @@ impl Watch {
     #[allow(clippy::too_many_arguments)]
     fn http(
         &self,
-        rec: &Value,
+        rec: &Map<String, Value>,
         h: &Header,
         client: &str,
         server: &str,
@@ -320,13 +338,13 @@ impl Watch {
         let url = s(rec, &["http", "url"]).unwrap_or("");
         let path = url.split(['?', '#']).next().unwrap_or("").to_string();
         let ua = s(rec, &["http", "http_user_agent"]);
-        let json = &rec["vigil"]["json"];
-        let mcp = &rec["vigil"]["mcp"];
+        let json = at(rec, &["vigil", "json"]);
+        let mcp = at(rec, &["vigil", "mcp"]);
         let endpoint = format!("{server}:{}", h.sport);
         // MCP.
         let rpc2 = json["jsonrpc"] == "2.0";
-        let body_method = s(json, &["method"]);
-        let method = body_method.or_else(|| s(mcp, &["method"]));
+        let body_method = sv(json, &["method"]);
+        let method = body_method.or_else(|| sv(mcp, &["method"]));
         let headers = mcp.as_object().is_some_and(|m| !m.is_empty());
         let path_says = ["/mcp", "/sse", "/messages"]
             .iter()
@@ -338,17 +356,17 @@ impl Watch {
                 server: endpoint.clone(),
                 path: path.clone(),
                 method: method.map(str::to_string),
-                name: s(json, &["params_name"])
-                    .or_else(|| s(mcp, &["name"]))
+                name: sv(json, &["params_name"])
+                    .or_else(|| sv(mcp, &["name"]))
                     .map(str::to_string),
-                session: s(mcp, &["session_id"]).map(str::to_string),
-                protocol_version: s(mcp, &["protocol_version"]).map(str::to_string),
+                session: sv(mcp, &["session_id"]).map(str::to_string),
+                protocol_version: sv(mcp, &["protocol_version"]).map(str::to_string),
                 user_agent: ua.map(str::to_string),
                 ts_s,
             }));
         }
         // An internal host serving an LLM API.
-        let status = rec["http"]["status"].as_u64().unwrap_or(0);
+        let status = at(rec, &["http", "status"]).as_u64().unwrap_or(0);
         if server_in && (200..300).contains(&status) && !is_mcp {
             if let Some(api) = llm_api(&path, h.sport) {
                 out.push(Seen::Llm(LlmSeen {
@@ -358,7 +376,7 @@ impl Watch {
                     api,
                     method: s(rec, &["http", "http_method"]).unwrap_or("").to_string(),
                     path: path.clone(),
-                    model: s(json, &["model"]).map(str::to_string),
+                    model: sv(json, &["model"]).map(str::to_string),
                     status,
                     ts_s,
                 }));
