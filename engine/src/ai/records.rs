@@ -459,4 +459,38 @@ mod tests {
         assert_eq!(rest[1]["timestamp"], "2026-03-13T10:06:40.000000+0000");
         assert_eq!(p.written, 3);
     }
+
+    #[test]
+    fn interval_zero_writes_only_at_the_end() {
+        let c = Catalog::builtin();
+        let policy = Policy::from_conf(&AiConf::default());
+        let inv = Inventory::default();
+        let mut p = Periodic::new(0);
+        for (i, dev) in ["10.20.1.12", "10.20.1.17"].iter().enumerate() {
+            let t = T + i as u64 * 7200;
+            p.add(
+                t * S,
+                &Seen::Service(ServiceSeen {
+                    device: dev.to_string(),
+                    service: c.by_id("anthropic-claude").unwrap().clone(),
+                    host: "claude.ai".into(),
+                    ts_s: t,
+                }),
+            );
+        }
+        assert!(p.due((T + 86_400) * S, &inv, &policy).is_empty());
+        let all = p.rest((T + 9000) * S, &inv, &policy);
+        assert_eq!(all.len(), 2);
+        for r in &all {
+            assert_eq!(
+                r["vigil"]["ai"]["interval"]["start"],
+                "2026-03-13T09:00:00.000000+0000"
+            );
+            assert_eq!(
+                r["vigil"]["ai"]["interval"]["end"],
+                "2026-03-13T11:30:00.000000+0000"
+            );
+            assert_eq!(r["vigil"]["ai"]["connections_started"], 1);
+        }
+    }
 }
