@@ -2,9 +2,11 @@
 # Installs what Vigil needs to build and test on Debian 12, and nothing that is already
 # there (safe to run again). As root it runs apt-get itself; otherwise through sudo.
 #   DPDK 22.11 (libdpdk-dev, with the net_pcap, net_null and net_ring PMDs), pkg-config,
-#   libclang-dev for bindgen, libpcap-dev, capinfos (wireshark-common) for the tests.
+#   libclang-dev for bindgen, libpcap-dev, capinfos (wireshark-common) for the tests;
+#   iproute2 and python3 for the test that resets a real TCP connection between network
+#   namespaces.
 set -euo pipefail
-pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc)
+pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc iproute2 python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

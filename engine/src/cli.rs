@@ -85,11 +85,50 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Response actions: list them, approve a pending one, release one by hand.
+    Actions {
+        #[command(subcommand)]
+        what: ActionsCmd,
+        /// The engine's control socket (default: the profile's response.socket, else
+        /// control.sock in the state directory).
+        #[arg(long, global = true)]
+        socket: Option<PathBuf>,
+        /// Learned-state directory (where the socket and saved actions are).
+        #[arg(long, global = true)]
+        state: Option<PathBuf>,
+        /// Profile naming the socket or state directory.
+        #[arg(long, global = true)]
+        profile: Option<PathBuf>,
+        /// JSON instead of a table.
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// Reports from the saved state: `ai` (shadow AI: AI services by device, AI SDKs
     /// and agents, MCP servers, local LLM servers).
     Report {
         #[command(subcommand)]
         what: ReportCmd,
+    },
+    /// Line-rate measurement: the capture replayed from memory through the full engine
+    /// for a while; prints one JSON object (Mpps, Gbps, cycles per packet, drops,
+    /// per-worker figures, per-burst latency; with --baseline the bare receive loop's
+    /// rate on the same capture and the ratio).
+    Bench {
+        /// The capture to replay endlessly.
+        #[arg(long)]
+        pcap: PathBuf,
+        /// Worker lcores.
+        #[arg(long)]
+        workers: Option<u16>,
+        /// Seconds to measure.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// First measure a bare receive loop (rx_burst and free) on the same capture.
+        #[arg(long)]
+        baseline: bool,
+        /// Profile (default: the built-in configs/software.toml).
+        #[arg(long)]
+        profile: Option<PathBuf>,
     },
     /// Validate a profile.
     CheckConfig {
@@ -114,6 +153,17 @@ pub enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+}
+
+/// What `vigil actions` does.
+#[derive(Subcommand, Debug)]
+pub enum ActionsCmd {
+    /// Every action, newest first (from the running engine, else the saved state).
+    List,
+    /// Approve a pending action: it is enforced from now on.
+    Approve { id: u64 },
+    /// Release an action by hand: it stops at once.
+    Release { id: u64 },
 }
 
 /// What `vigil report` reports.
@@ -183,6 +233,51 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                     out,
                 },
         } => report_ai(state, profile.as_deref(), json, out.as_deref()),
+        Command::Bench {
+            pcap,
+            workers,
+            seconds,
+            baseline,
+            profile,
+        } => {
+            let profile = load_profile(profile.as_deref())?;
+            if profile.mode != crate::config::Mode::Software {
+                return Err(usage(
+                    "bench runs in software mode: give it a software profile".into(),
+                ));
+            }
+            if !(seconds > 0.0 && seconds <= 3600.0) {
+                return Err(usage(format!(
+                    "--seconds must be between 0 and 3600, not {seconds}"
+                )));
+            }
+            let info = file::inspect(&pcap).map_err(usage)?;
+            let path = std::fs::canonicalize(&pcap).unwrap_or(pcap.clone());
+            let report = engine::run(RunOptions {
+                profile,
+                workers,
+                eve: None,
+                state_dir: None,
+                forward: None,
+                inject: None,
+                bench: Some(crate::bench::BenchOpts { seconds, baseline }),
+                input: Input::Capture {
+                    path,
+                    info,
+                    infinite: true,
+                },
+            })
+            .map_err(engine_failure)?;
+            let v = crate::bench::report_json(
+                &pcap.display().to_string(),
+                &report,
+                &report.bench_workers,
+                report.baseline.as_ref(),
+                report.tsc_hz,
+            );
+            println!("{v}");
+            Ok(())
+        }
         Command::CheckConfig { file } => {
             let p = Profile::load(&file).map_err(|e| usage(e.to_string()))?;
             println!(
@@ -197,6 +292,13 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Actions {
+            what,
+            socket,
+            state,
+            profile,
+            json,
+        } => actions(what, socket, state, profile.as_deref(), json),
         Command::Devices {
             state,
             profile,
@@ -261,6 +363,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 state_dir,
                 forward,
                 inject,
+                bench: None,
                 input: Input::Capture {
                     path,
                     info: info.clone(),
@@ -347,6 +450,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                 input,
                 forward: None,
                 inject: None,
+                bench: None,
             })
             .map_err(engine_failure)?;
             summarise(&profile.display().to_string(), &report, None);
@@ -389,6 +493,120 @@ pub fn alert_table(alerts: &[crate::control::records::AlertSummary]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `vigil actions`.
+fn actions(
+    what: ActionsCmd,
+    socket: Option<PathBuf>,
+    state: Option<PathBuf>,
+    profile: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    use crate::control::socket;
+    let p = load_profile(profile)?;
+    let state = state.or(p.learn.state_dir.clone());
+    let path = socket
+        .or(p.response.socket.clone())
+        .or_else(|| state.as_ref().map(|d| d.join(socket::DEFAULT_NAME)))
+        .ok_or_else(|| {
+            usage(
+                "no control socket: give --socket PATH or --state DIR (or a --profile naming one)"
+                    .into(),
+            )
+        })?;
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "an operator".into());
+    let req = match &what {
+        ActionsCmd::List => serde_json::json!({"cmd": "list"}),
+        ActionsCmd::Approve { id } => serde_json::json!({"cmd": "approve", "id": id, "by": who}),
+        ActionsCmd::Release { id } => serde_json::json!({"cmd": "release", "id": id, "by": who}),
+    };
+    let answer = match socket::call(&path, &req) {
+        Ok(a) => a,
+        Err(e) => {
+            // No engine running: the list can still come from the saved state.
+            let saved = state.as_ref().and_then(|d| {
+                crate::learn::persist::load_as::<crate::respond::ResponseState>(
+                    d,
+                    crate::respond::STATE_FILE,
+                )
+                .ok()
+                .flatten()
+            });
+            match (&what, saved) {
+                (ActionsCmd::List, Some(s)) => {
+                    let list: Vec<serde_json::Value> = s
+                        .actions
+                        .values()
+                        .rev()
+                        .map(|a| a.eve()["response"].clone())
+                        .collect();
+                    eprintln!("vigil: no engine is running; these are the saved actions");
+                    serde_json::json!({"ok": true, "actions": list})
+                }
+                _ => return Err(usage(e)),
+            }
+        }
+    };
+    if answer["ok"] != true {
+        return Err(usage(
+            answer["error"]
+                .as_str()
+                .unwrap_or("the engine refused")
+                .to_string(),
+        ));
+    }
+    if json {
+        println!("{answer}");
+        return Ok(());
+    }
+    let list: Vec<serde_json::Value> = match what {
+        ActionsCmd::List => answer["actions"].as_array().cloned().unwrap_or_default(),
+        _ => vec![answer["action"].clone()],
+    };
+    let s = |v: &serde_json::Value| match v {
+        serde_json::Value::String(x) => x.clone(),
+        serde_json::Value::Null => "-".into(),
+        x => x.to_string(),
+    };
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|a| {
+            let target = match (a["endpoint"].as_str(), a["dest_port"].as_u64()) {
+                (Some(e), Some(p)) => format!("{} → {e}:{p}", s(&a["device"])),
+                (Some(e), None) => format!("{e} (every device)"),
+                _ => s(&a["device"]),
+            };
+            vec![
+                s(&a["id"]),
+                s(&a["action"]),
+                s(&a["state"]),
+                s(&a["mode"]),
+                target,
+                s(&a["start"])
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
+                s(&a["expires"])
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
+                s(&a["incident_id"]),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::learn::report::table(
+            &["ID", "ACTION", "STATE", "MODE", "TARGET", "START", "EXPIRES", "INCIDENT"],
+            &rows
+        )
+    );
+    Ok(())
 }
 
 /// `vigil report ai`: the AI inventory as tables (or JSON), and as JSON to `out`.

@@ -73,6 +73,8 @@ pub struct RunOptions {
     pub forward: Option<PathBuf>,
     /// Passive mode in software: the TCP resets sent are written to this capture.
     pub inject: Option<PathBuf>,
+    /// `vigil bench`: stop after a while, measure, maybe run the bare loop first.
+    pub bench: Option<crate::bench::BenchOpts>,
 }
 
 fn user<T>(msg: impl Into<String>) -> Result<T, EngineError> {
@@ -184,6 +186,43 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         eprintln!("vigil: {iocs} indicators loaded");
     }
 
+    // The control socket `vigil actions` talks to: the profile's, or one next to the
+    // learned state.
+    let socket_path = p.response.socket.clone().or_else(|| {
+        opts.state_dir
+            .as_ref()
+            .map(|d| d.join(crate::control::socket::DEFAULT_NAME))
+    });
+    let control_socket = match &socket_path {
+        Some(path) => {
+            Some(crate::control::socket::ControlSocket::bind(path).map_err(EngineError::User)?)
+        }
+        None => None,
+    };
+
+    // A replay from memory preloads the whole capture (twice with a bench baseline), each
+    // frame in one mbuf: give the EAL the memory that takes, in software mode.
+    let mut eal_profile;
+    let p = match &opts.input {
+        Input::Capture {
+            info,
+            infinite: true,
+            ..
+        } if p.mode == Mode::Software => {
+            let copies = if opts.bench.as_ref().is_some_and(|b| b.baseline) {
+                2
+            } else {
+                1
+            };
+            let room = (info.max_len as u64 + 128).max(p.mempool.data_room as u64) + 192;
+            let mbufs = info.packets * copies + p.mbufs_needed(workers) + p.mempool.mbufs as u64;
+            let mb = ((mbufs * room) >> 20) * 5 / 4 + 256;
+            eal_profile = p.clone();
+            eal_profile.eal.memory_mb = eal_profile.eal.memory_mb.max(mb as u32);
+            &eal_profile
+        }
+        _ => p,
+    };
     let eal = Eal::init(&p.eal_args(workers))?;
     if p.mode == Mode::Software {
         eal.probe_driver("net_null")?;
@@ -207,11 +246,25 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     } = &opts.input
     {
         mbufs = mbufs.max(info.packets + p.mbufs_needed(workers));
+        if opts.bench.as_ref().is_some_and(|b| b.baseline) {
+            // The bare loop's port preloads the capture too.
+            mbufs += info.packets;
+        }
     }
     let mbufs = u32::try_from(mbufs)
         .map_err(|_| EngineError::User("the mempool would exceed 2^32 mbufs".into()))?;
     // Frames longer than one buffer arrive as chained segments (net_pcap chains them).
-    let data_room = p.mempool.data_room;
+    let mut data_room = p.mempool.data_room;
+    if let Input::Capture {
+        info,
+        infinite: true,
+        ..
+    } = &opts.input
+    {
+        // net_pcap's infinite_rx cannot chain segments: every frame must fit one mbuf.
+        let need = (info.max_len as u64 + 128).min(u16::MAX as u64) as u16;
+        data_room = data_room.max(need);
+    }
     let pool =
         Mempool::new(&eal, "vigil_pool", mbufs, p.mempool.cache, data_room).map_err(|e| {
             EngineError::Runtime(format!(
@@ -219,6 +272,50 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             (mbufs as u64 * (data_room as u64 + 192)) >> 20
         ))
         })?;
+
+    // `vigil bench --baseline`: the bare receive loop on the same capture, same PMD, same
+    // lcore the first worker will use, before the engine runs.
+    let baseline = match (&opts.bench, &opts.input) {
+        (Some(b), Input::Capture { path, .. }) if b.baseline => {
+            let args = format!("rx_pcap={},infinite_rx=1", path.display());
+            let id = eal.vdev_create("net_pcap_vigil_base", &args).map_err(|e| {
+                EngineError::Runtime(format!("{}: baseline port: {e}", path.display()))
+            })?;
+            let mut base = Port::start(
+                &eal,
+                id,
+                &PortConf {
+                    rx_queues: 1,
+                    tx_queues: 1,
+                    rx_descriptors: p.capture.rx_descriptors,
+                    tx_descriptors: p.capture.tx_descriptors,
+                    rss_key: Vec::new(),
+                    rss_l3_only: true,
+                },
+                &pool,
+            )?;
+            let out = Arc::new(std::sync::Mutex::new(None));
+            let slot = Arc::clone(&out);
+            let (secs, hz) = (b.seconds, eal.tsc_hz());
+            eal.launch(
+                lcores[0],
+                Box::new(move || {
+                    let r = crate::bench::bare_loop(id, secs, hz);
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(r);
+                    }
+                    0
+                }),
+            )?;
+            eal.wait(lcores[0]);
+            base.stop();
+            drop(base);
+            let _ = eal.vdev_remove("net_pcap_vigil_base");
+            let r = out.lock().ok().and_then(|mut s| s.take());
+            r
+        }
+        _ => None,
+    };
 
     // The capture port.
     let (port_id, expected, input_name) = match &opts.input {
@@ -403,11 +500,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             r.seed = p.output.community_id_seed;
             r.learn = learner;
             r.detect = detector;
-            r.respond = crate::respond::Responder::new(
-                &p.response,
-                responses,
-                gate.as_ref().map(|g| g.epoch_ns()),
-            );
+            r.respond = crate::respond::Responder::new(&p.response, responses);
             // Actions still active from before a restart are enforced from the start.
             let blocks = r.respond.block_set();
             r.learn.set_blocks(blocks);
@@ -415,6 +508,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
             r
         },
         state_dir: opts.state_dir.clone(),
+        socket: control_socket,
         snapshot_every: std::time::Duration::from_secs(p.learn.snapshot_interval),
         stats_interval: p.control.stats_interval,
         port: port_id,
@@ -453,6 +547,16 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         }
     }
 
+    // A benchmark runs for its seconds, then stops like SIGINT would.
+    if let Some(b) = &opts.bench {
+        let stop = Arc::clone(&stop);
+        let secs = b.seconds;
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+            stop.store(true, Ordering::SeqCst);
+        });
+    }
+
     // The main lcore dispatches in software RSS mode.
     if software_dispatch && launch_error.is_none() {
         let ring_refs: Vec<&Ring> = rings.iter().map(|r| r.as_ref()).collect();
@@ -485,6 +589,12 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
     {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+    if p.capture.stay && expected.is_some() && !stop.load(Ordering::Relaxed) {
+        eprintln!("vigil: the capture has ended; still serving until SIGINT or SIGTERM");
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
     let mut failed = Vec::new();
     for lcore in &launched {
         let rc = eal.wait(*lcore);
@@ -512,6 +622,32 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         return Err(EngineError::Runtime(format!(
             "workers on lcores {failed:?} failed"
         )));
+    }
+    let mut report = report;
+    if opts.bench.is_some() {
+        let hz = eal.tsc_hz().max(1);
+        report.tsc_hz = hz;
+        report.baseline = baseline;
+        report.bench_workers = shared
+            .iter()
+            .map(|s| {
+                let c = s.read();
+                let mut burst_ns = [0.0; 4];
+                if let Some(h) = s.burst_cycles.lock().ok().and_then(|mut h| h.take()) {
+                    for (i, q) in [0.5, 0.99, 0.999].iter().enumerate() {
+                        burst_ns[i] = h.value_at_quantile(*q) as f64 * 1e9 / hz as f64;
+                    }
+                    burst_ns[3] = h.max() as f64 * 1e9 / hz as f64;
+                }
+                crate::bench::WorkerBench {
+                    packets: c.packets,
+                    bytes: c.bytes,
+                    busy_cycles: c.busy_cycles,
+                    burst_ns,
+                    bursts: c.bursts,
+                }
+            })
+            .collect();
     }
     drop(eal);
     Ok(report)

@@ -8,6 +8,7 @@
 pub mod ai;
 pub mod alloc;
 pub mod app;
+pub mod bench;
 pub mod capture;
 pub mod cli;
 pub mod config;

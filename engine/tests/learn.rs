@@ -250,7 +250,10 @@ fn a_killed_replay_resumes_from_its_last_snapshot() {
     assert!(
         names
             .iter()
-            .all(|n| n == "learned.state" || n.contains(".tmp-")),
+            .all(
+                |n| ["learned.state", "response.state", "control.sock"].contains(&n.as_str())
+                    || n.contains(".tmp-")
+            ),
         "{names:?}"
     );
 

@@ -133,6 +133,9 @@ pub struct CaptureConf {
     pub vdev: Option<String>,
     /// Passive mode: send TCP resets for blocked flows out of the capture port.
     pub inject: bool,
+    /// `vigil run` of a finite capture: keep serving (control socket) after it ends,
+    /// until SIGINT or SIGTERM.
+    pub stay: bool,
     pub rx_descriptors: u16,
     pub tx_descriptors: u16,
 }
@@ -145,6 +148,7 @@ impl Default for CaptureConf {
             ports: Vec::new(),
             vdev: None,
             inject: false,
+            stay: false,
             rx_descriptors: 1024,
             tx_descriptors: 1024,
         }
@@ -599,6 +603,11 @@ impl Profile {
         for f in p.models.ioc_files.iter_mut() {
             if f.is_relative() {
                 *f = base.join(&*f);
+            }
+        }
+        if let Some(sock) = &p.response.socket {
+            if sock.is_relative() {
+                p.response.socket = Some(base.join(sock));
             }
         }
         if let Some(dir) = &p.learn.state_dir {

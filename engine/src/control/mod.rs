@@ -7,6 +7,7 @@
 
 pub mod epoch;
 pub mod records;
+pub mod socket;
 
 use crate::capture::dpdk::{self, PortStats};
 use crate::flow::key::FlowKey;
@@ -75,6 +76,8 @@ pub struct ControlPlane {
     pub state_dir: Option<std::path::PathBuf>,
     /// Wall-clock time between state snapshots.
     pub snapshot_every: Duration,
+    /// The control socket `vigil actions` talks to.
+    pub socket: Option<socket::ControlSocket>,
 }
 
 /// The run's final figures, returned to the main thread.
@@ -104,6 +107,10 @@ pub struct Report {
     pub endpoints: u64,
     /// Records skipped because the loaded state had learned them already.
     pub already_learned: u64,
+    /// `vigil bench` only: per-worker figures, the bare loop's, the TSC frequency.
+    pub bench_workers: Vec<crate::bench::WorkerBench>,
+    pub baseline: Option<crate::bench::Baseline>,
+    pub tsc_hz: u64,
 }
 
 struct State {
@@ -146,7 +153,10 @@ impl ControlPlane {
                         // snapshot saved here holds exactly the packets before it.
                         let expired = self.records.respond.tick(boundary);
                         self.records.write_out(expired, &mut self.eve)?;
-                        self.records.learn.maybe_publish(boundary);
+                        if self.records.learn.maybe_publish(boundary) {
+                            let live = self.records.respond.published(boundary);
+                            self.records.write_out(live, &mut self.eve)?;
+                        }
                         if last_save.elapsed() >= self.snapshot_every {
                             self.save_state(boundary);
                             last_save = Instant::now();
@@ -160,7 +170,10 @@ impl ControlPlane {
                     crate::ai::records::write_due(&mut self.records, now, &mut self.eve)?;
                     let expired = self.records.respond.tick(now);
                     self.records.write_out(expired, &mut self.eve)?;
-                    self.records.learn.maybe_publish(now);
+                    if self.records.learn.maybe_publish(now) {
+                        let live = self.records.respond.published(now);
+                        self.records.write_out(live, &mut self.eve)?;
+                    }
                     if last_save.elapsed() >= self.snapshot_every {
                         self.save_state(now);
                         last_save = Instant::now();
@@ -168,6 +181,7 @@ impl ControlPlane {
                 }
             }
             self.records.detect.refresh_iocs();
+            self.serve(st.now_ns)?;
             let msg = match finish.try_recv() {
                 Ok(m) => Some(m),
                 Err(TryRecvError::Empty) => None,
@@ -199,6 +213,62 @@ impl ControlPlane {
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
+    }
+
+    /// Answers `vigil actions` requests waiting on the control socket.
+    fn serve(&mut self, now_ns: u64) -> Result<(), String> {
+        let reqs = match &mut self.socket {
+            Some(s) => s.poll(),
+            None => return Ok(()),
+        };
+        for req in reqs {
+            let cmd = req.body["cmd"].as_str().unwrap_or("").to_string();
+            let who = req.body["by"].as_str().unwrap_or("an operator").to_string();
+            match cmd.as_str() {
+                "list" => {
+                    let list: Vec<Value> = self
+                        .records
+                        .respond
+                        .list()
+                        .iter()
+                        .map(|a| a.eve()["response"].clone())
+                        .collect();
+                    req.answer(json!({"ok": true, "actions": list}));
+                }
+                "approve" | "release" => {
+                    let Some(id) = req.body["id"].as_u64() else {
+                        req.answer(socket::error("an action id is needed"));
+                        continue;
+                    };
+                    let r = if cmd == "approve" {
+                        self.records.respond.approve(id, now_ns, &who)
+                    } else {
+                        self.records.respond.release(id, now_ns, &who)
+                    };
+                    match r {
+                        Ok(out) => {
+                            let action = out.1["response"].clone();
+                            self.records.write_out(vec![out], &mut self.eve)?;
+                            // Live, what changed reaches the workers now; a replay
+                            // publishes at its next epoch boundary.
+                            if self.gate.is_none() && self.records.learn.maybe_publish(now_ns) {
+                                let live = self.records.respond.published(now_ns);
+                                self.records.write_out(live, &mut self.eve)?;
+                            }
+                            if let Some(eve) = &mut self.eve {
+                                let _ = eve.flush();
+                            }
+                            req.answer(json!({"ok": true, "action": action}));
+                        }
+                        Err(e) => req.answer(socket::error(e)),
+                    }
+                }
+                other => req.answer(socket::error(format!(
+                    "unknown command {other:?} (list, approve, release)"
+                ))),
+            }
+        }
+        Ok(())
     }
 
     /// Saves the learned state (everything from packets before `boundary_ns`); a
@@ -418,6 +488,8 @@ impl ControlPlane {
         // Everything of this run is learned: save it (a failure here loses learning, so
         // the run fails).
         self.records.learn.publish(ts);
+        let live = self.records.respond.published(ts);
+        self.records.write_out(live, &mut self.eve)?;
         let expired = self.records.respond.tick(ts);
         self.records.write_out(expired, &mut self.eve)?;
         if let Some(dir) = self.state_dir.clone() {
@@ -465,6 +537,9 @@ impl ControlPlane {
             devices: self.records.learn.state.devices.len() as u64,
             endpoints: self.records.learn.state.endpoints.len() as u64,
             already_learned: self.records.learn.skipped,
+            bench_workers: Vec::new(),
+            baseline: None,
+            tsc_hz: 0,
             workers: counters,
         })
     }

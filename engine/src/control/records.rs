@@ -80,7 +80,7 @@ impl Records {
             learn: Learner::new(Settings::default(), Default::default()),
             detect: Detector::new(&crate::config::ModelConf::default()),
             alerts: Vec::new(),
-            respond: Responder::new(&Default::default(), Default::default(), None),
+            respond: Responder::new(&Default::default(), Default::default()),
         }
     }
 

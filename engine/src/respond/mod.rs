@@ -214,10 +214,10 @@ pub struct Responder {
     pub state: ResponseState,
     /// Each device's recent breach times (for "breaches over time").
     recent: HashMap<String, VecDeque<u64>>,
-    /// A replay's epoch: decisions take effect at the next boundary, when workers see
-    /// them (None live: at once).
-    epoch_ns: Option<u64>,
     blocks_changed: bool,
+    /// Actions made active but not yet published to the workers: their record is
+    /// written, with the true start, when the block table goes out.
+    fresh: Vec<u64>,
 }
 
 fn trigger_matches(t: &TriggerConf, a: &Alert, breaches: usize, incident_score: u8) -> bool {
@@ -244,22 +244,14 @@ fn trigger_matches(t: &TriggerConf, a: &Alert, breaches: usize, incident_score: 
 
 impl Responder {
     /// A responder with the profile's settings, starting from `state`.
-    pub fn new(conf: &ResponseConf, state: ResponseState, epoch_ns: Option<u64>) -> Responder {
+    pub fn new(conf: &ResponseConf, state: ResponseState) -> Responder {
         Responder {
             exempt: conf.exempt.iter().map(Exempt::of).collect(),
             conf: conf.clone(),
             state,
             recent: HashMap::new(),
-            epoch_ns,
             blocks_changed: true,
-        }
-    }
-
-    /// When a decision made at `ts_ns` takes effect.
-    fn effective(&self, ts_ns: u64) -> u64 {
-        match self.epoch_ns {
-            Some(e) if e > 0 => (ts_ns / e + 1) * e,
-            _ => ts_ns,
+            fresh: Vec::new(),
         }
     }
 
@@ -331,7 +323,8 @@ impl Responder {
         }) {
             return None;
         }
-        let start_ns = self.effective(a.ts_ns);
+        // An active action's start becomes the moment the workers get it (`published`).
+        let start_ns = a.ts_ns;
         let duration = t.duration.unwrap_or(self.conf.default_duration);
         let why_trigger = match (&t.model, t.min_score, t.breaches, t.incident_score) {
             (_, _, Some(n), _) => format!("{} breaches within {} s", n, t.within.unwrap_or(0)),
@@ -378,12 +371,34 @@ impl Responder {
             incident_id,
             flow: Some(FlowRef::of(h)),
         };
-        if state == "active" {
-            self.blocks_changed = true;
-        }
+        let id = action.id;
         let rec = (Some(*h), action.eve());
-        self.state.actions.insert(action.id, action);
+        self.state.actions.insert(id, action);
+        if state == "active" {
+            // Recorded when the workers get it (see `published`).
+            self.blocks_changed = true;
+            self.fresh.push(id);
+            return None;
+        }
         Some(rec)
+    }
+
+    /// The block table went out to the workers at packet time `at_ns`: the actions made
+    /// active since take effect now; their `response` records say so.
+    pub fn published(&mut self, at_ns: u64) -> Vec<Out> {
+        let mut out = Vec::new();
+        for id in std::mem::take(&mut self.fresh) {
+            if let Some(a) = self.state.actions.get_mut(&id) {
+                if a.state != "active" {
+                    continue;
+                }
+                let duration = a.expires_ns.saturating_sub(a.start_ns);
+                a.start_ns = at_ns;
+                a.expires_ns = a.start_ns + duration;
+                out.push((a.flow.map(|f| f.header()), a.eve()));
+            }
+        }
+        out
     }
 
     /// Expires actions whose time has come (packet time `now_ns`).
@@ -403,7 +418,7 @@ impl Responder {
 
     /// A person approved action `id` (pending → active) at packet time `now_ns`.
     pub fn approve(&mut self, id: u64, now_ns: u64, who: &str) -> Result<Out, String> {
-        let start = self.effective(now_ns);
+        let start = now_ns;
         let a = self
             .state
             .actions
@@ -418,6 +433,7 @@ impl Responder {
         a.expires_ns = start + duration;
         a.reason = format!("approved by {who}: {}", a.reason);
         self.blocks_changed = true;
+        self.fresh.push(id);
         Ok((a.flow.map(|f| f.header()), a.eve()))
     }
 

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Vigil's line-rate harness: measures `vigil bench` beside its bare DPDK receive loop and
+beside ndpiReader on the same captures, and writes docs/PERFORMANCE.md and a plot.
+
+    python3 perf-tests/run.py [--seconds S] [--quick]
+
+Captures: 64-byte frames and IMIX 7:4:1 (perf-tests/gen.py), an enterprise mix (one day
+of `vigil simulate office`), and the real captures in ../shared/pcaps/mixed. Every figure
+in the report comes with the command that produced it. Needs: a release build (built
+here), ndpiReader (Debian's libndpi-bin) and matplotlib (installed with pip when missing).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "out")
+VIGIL = os.path.join(ROOT, "target", "release", "vigil")
+DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+PLOT = os.path.join(ROOT, "docs", "performance.png")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def setup():
+    if not shutil.which("ndpiReader"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "libndpi-bin"], check=False,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"], check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "vigil"], cwd=ROOT, check=True)
+    os.makedirs(OUT, exist_ok=True)
+
+
+def captures(quick):
+    subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), OUT], check=True)
+    office = os.path.join(OUT, "enterprise.pcap")
+    if not os.path.exists(office):
+        subprocess.run([VIGIL, "simulate", "office", "--days", "1", "--out", office], check=True)
+    caps = [
+        ("64-byte UDP", os.path.join(OUT, "64b.pcap")),
+        ("IMIX 7:4:1", os.path.join(OUT, "imix.pcap")),
+        ("enterprise mix (simulated office day)", office),
+    ]
+    mixed = os.path.join(ROOT, "..", "shared", "pcaps", "mixed")
+    if os.path.isdir(mixed):
+        for f in sorted(os.listdir(mixed)):
+            if f.endswith((".pcap", ".pcapng")) and not quick:
+                caps.append((f"real: {f}", os.path.join(mixed, f)))
+            elif f == "ndpi_1kxun.pcap":
+                caps.append((f"real: {f}", os.path.join(mixed, f)))
+    return caps
+
+
+def capinfo(path):
+    r = sh(["capinfos", "-c", "-z", "-M", path])
+    pk = re.search(r"Number of packets:\s+(\d+)", r.stdout)
+    avg = re.search(r"Average packet size:\s+([\d.]+)", r.stdout)
+    return int(pk.group(1)) if pk else 0, float(avg.group(1)) if avg else 0.0
+
+
+def bench(path, seconds, workers, baseline):
+    cmd = [VIGIL, "bench", "--pcap", path, "--seconds", str(seconds), "--workers", str(workers)]
+    if baseline:
+        cmd.append("--baseline")
+    r = sh(cmd)
+    if r.returncode != 0:
+        return None, " ".join(cmd), r.stderr.strip().splitlines()[-1:] or ["failed"]
+    return json.loads(r.stdout.strip().splitlines()[-1]), " ".join(cmd), None
+
+
+def ndpi(path, packets):
+    # Enough loops for about 2 million packets, at least 2.
+    loops = max(2, min(200, 2_000_000 // max(packets, 1)))
+    cmd = ["ndpiReader", "-i", path, "-l", str(loops), "-q"]
+    r = sh(["ndpiReader", "-i", path, "-l", str(loops)])
+    m = re.search(r"nDPI throughput:\s+([\d.]+) ([KM]) pps", r.stdout)
+    if not m:
+        return None, " ".join(cmd)
+    v = float(m.group(1)) * (1e3 if m.group(2) == "K" else 1e6) / 1e6
+    return v, " ".join(cmd)
+
+
+def machine():
+    cpu = sh(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo"]).stdout.split(":")[-1].strip()
+    cores = os.cpu_count()
+    perf = sh(["sh", "-c", "perf stat -e instructions true 2>&1"]).stdout
+    counters = "not supported (virtual machine)" if "not supported" in perf else "available"
+    dpdk = sh(["pkg-config", "--modversion", "libdpdk"]).stdout.strip()
+    return cpu, cores, counters, dpdk
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--quick", action="store_true", help="fewer captures, shorter runs")
+    a = ap.parse_args()
+    if a.quick:
+        a.seconds = min(a.seconds, 3.0)
+    setup()
+    rows = []
+    for name, path in captures(a.quick):
+        packets, avg = capinfo(path)
+        res, cmd, err = bench(path, a.seconds, 1, True)
+        n, ncmd = ndpi(path, packets)
+        rows.append(dict(name=name, path=os.path.relpath(path, ROOT), packets=packets, avg=avg,
+                         res=res, cmd=os.path.relpath(cmd.split()[0], ROOT) + " " + " ".join(cmd.split()[1:]),
+                         err=err, ndpi=n, ndpi_cmd=ncmd))
+        print(f"{name}: {res and res['mpps']} Mpps (baseline {res and res['baseline']['mpps']}), nDPI {n}", flush=True)
+    scaling = []
+    for w in (1, 2):
+        res, cmd, err = bench(os.path.join(OUT, "64b.pcap"), a.seconds, w, False)
+        scaling.append((w, res, cmd, err))
+        print(f"64b with {w} workers: {res and res['mpps']} Mpps", flush=True)
+    write(rows, scaling, a)
+
+
+def write(rows, scaling, a):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cpu, cores, counters, dpdk = machine()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    L = []
+    L.append("# Performance\n")
+    L.append(f"Measured {when} by `python3 perf-tests/run.py{' --quick' if a.quick else ''}` "
+             f"({a.seconds:g} s per run). Machine: {cpu}, {cores} cores, DPDK {dpdk}, "
+             f"hardware performance counters {counters}. Software mode: the capture is "
+             "replayed from memory by `net_pcap` (`infinite_rx=1`, the PMD copies each preloaded "
+             "packet into a fresh mbuf), so the receive side costs what a copy costs, not what "
+             "a NIC's DMA would.\n")
+    L.append("Each `vigil bench --baseline` run first measures the bare DPDK receive loop "
+             "(rx_burst and free, nothing else) on the same capture, same PMD, same lcore, then "
+             "the full engine (decode, flows, TCP, streams, every parser, records, the rarity "
+             "and block lookups, every model on the control plane). ndpiReader (nDPI's own tool, "
+             "Debian's libndpi-bin) runs on the same file; its figure is its own \"nDPI "
+             "throughput\".\n")
+    L.append("| capture | packets | avg bytes | bare loop Mpps | Vigil Mpps | Vigil Gbps | ratio | cycles/pkt | burst p50 / p99 / p99.9 (µs) | drops | nDPI Mpps | Vigil / nDPI |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        x = r["res"]
+        if not x:
+            L.append(f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | failed: {r['err']} | | | | | | | | |")
+            continue
+        lat = x["latency_ns"]
+        vs = f"{x['mpps'] / r['ndpi']:.1f}×" if r["ndpi"] else "-"
+        L.append(f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | {x['baseline']['mpps']:.2f} | "
+                 f"{x['mpps']:.2f} | {x['gbps']:.2f} | {x['ratio']:.2f} | {x['cycles_per_packet']:.0f} | "
+                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} | "
+                 f"{r['ndpi']:.3f} | {vs} |" if r["ndpi"] else
+                 f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | {x['baseline']['mpps']:.2f} | "
+                 f"{x['mpps']:.2f} | {x['gbps']:.2f} | {x['ratio']:.2f} | {x['cycles_per_packet']:.0f} | "
+                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} | - | - |")
+    L.append("\nCommands:\n")
+    for r in rows:
+        L.append(f"- {r['name']}: `{r['cmd']}`; `{r['ndpi_cmd']}`")
+    L.append("\n## Workers\n")
+    L.append("| workers | Mpps (64-byte) | per worker | command |")
+    L.append("|---|---|---|---|")
+    for w, x, cmd, err in scaling:
+        if x:
+            per = ", ".join(f"{p['mpps']:.2f}" for p in x["workers"])
+            L.append(f"| {w} | {x['mpps']:.2f} | {per} | `{os.path.relpath(cmd.split()[0], ROOT)} {' '.join(cmd.split()[1:])}` |")
+        else:
+            L.append(f"| {w} | failed: {err} | | |")
+    L.append("\nWith more than one worker on a PMD without RSS (`net_pcap`), the main lcore reads "
+             "the port and dispatches by the symmetric Toeplitz hash (software RSS), so the "
+             "dispatcher and the workers share this machine's cores.\n")
+    L.append(f"![Mpps against packet size and workers](performance.png)\n")
+    analysis = open(os.path.join(HERE, "analysis.md")).read()
+    open(DOC, "w").write("\n".join(L) + "\n" + analysis)
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    pts = [(r["avg"], r["res"]["mpps"], r["res"]["baseline"]["mpps"], r["name"]) for r in rows if r["res"]]
+    pts.sort()
+    ax1.plot([p[0] for p in pts], [p[2] for p in pts], "o--", label="bare DPDK receive loop")
+    ax1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label="Vigil, full engine")
+    nd = [(r["avg"], r["ndpi"]) for r in rows if r["ndpi"]]
+    nd.sort()
+    ax1.plot([p[0] for p in nd], [p[1] for p in nd], "s:", label="ndpiReader")
+    ax1.set_xscale("log")
+    ax1.set_xlabel("average packet size (bytes)")
+    ax1.set_ylabel("Mpps (one worker)")
+    ax1.set_title("Packet rate by capture")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    ws = [(w, x["mpps"]) for w, x, _, _ in scaling if x]
+    ax2.bar([str(w) for w, _ in ws], [m for _, m in ws])
+    ax2.set_xlabel("workers")
+    ax2.set_ylabel("Mpps, 64-byte frames")
+    ax2.set_title("Workers (software RSS on net_pcap)")
+    fig.tight_layout()
+    fig.savefig(PLOT, dpi=110)
+    print(f"wrote {DOC} and {PLOT}")
+
+
+if __name__ == "__main__":
+    main()
