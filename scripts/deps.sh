@@ -3,10 +3,10 @@
 # there (safe to run again). As root it runs apt-get itself; otherwise through sudo.
 #   DPDK 22.11 (libdpdk-dev, with the net_pcap, net_null and net_ring PMDs), pkg-config,
 #   libclang-dev for bindgen, libpcap-dev, capinfos (wireshark-common) for the tests;
-#   iproute2 and python3 for the test that resets a real TCP connection between network
-#   namespaces.
+#   iproute2, ethtool and python3 for the tests that block real TCP connections between
+#   network namespaces.
 set -euo pipefail
-pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc iproute2 python3)
+pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc iproute2 ethtool python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -371,20 +371,46 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         RssFields::L3 => Fields::L3,
         RssFields::L3l4 => Fields::L3L4,
     };
-    let mut port = Port::start(
-        &eal,
-        port_id,
-        &PortConf {
-            rx_queues: hw_queues,
-            tx_queues: 1,
-            rx_descriptors: p.capture.rx_descriptors,
-            tx_descriptors: p.capture.tx_descriptors,
-            rss_key: rss::symmetric_key(rss::KEY_LEN),
-            rss_l3_only: fields == Fields::L3,
-        },
-        &pool,
-    )?;
+    // Inline bridge: the second port (a NIC, or a live virtual device in software mode).
+    let peer_name = match &opts.input {
+        Input::Hardware if p.capture.ports.len() == 2 => Some(p.capture.ports[1].clone()),
+        Input::Live { .. } => p.capture.peer_vdev.clone(),
+        _ => None,
+    };
+    let port_conf = PortConf {
+        rx_queues: hw_queues,
+        tx_queues: if peer_name.is_some() { hw_queues } else { 1 },
+        rx_descriptors: p.capture.rx_descriptors,
+        tx_descriptors: p.capture.tx_descriptors,
+        rss_key: rss::symmetric_key(rss::KEY_LEN),
+        rss_l3_only: fields == Fields::L3,
+    };
+    let mut port = Port::start(&eal, port_id, &port_conf, &pool)?;
     let software_dispatch = workers > 1 && hw_queues == 1;
+    let mut peer_port = match &peer_name {
+        Some(name) => {
+            if software_dispatch {
+                return user(
+                    "an inline bridge needs a worker per hardware queue: run it with one worker on ports without RSS",
+                );
+            }
+            let id = if p.mode == Mode::Hardware {
+                eal.port_by_name(name).map_err(|e| {
+                    EngineError::User(format!(
+                        "bridge port {name} was not found by DPDK ({e}); is it bound to vfio-pci?"
+                    ))
+                })?
+            } else {
+                let (n, args) = name.split_once(',').unwrap_or((name.as_str(), ""));
+                eal.vdev_create(n, args).map_err(|e| {
+                    EngineError::User(format!("bridge device {name} could not start ({e})"))
+                })?
+            };
+            Some(Port::start(&eal, id, &port_conf, &pool)?)
+        }
+        None => None,
+    };
+    let peer_id = peer_port.as_ref().map(|p| p.id);
     let link = match &opts.input {
         Input::Capture { info, .. } => info.link,
         Input::Hardware | Input::Live { .. } => LinkType::Ethernet,
@@ -478,7 +504,24 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                 gate.clone()
             },
             clock: Arc::clone(&clock),
-            forward: opts.forward.as_ref().map(|_| (port_id, 0)),
+            forward: match peer_id {
+                // Inline bridge: what comes in on one port leaves by the other.
+                Some(peer) => Some((peer, w)),
+                None => opts.forward.as_ref().map(|_| (port_id, 0)),
+            },
+            peer: peer_id.map(|peer| {
+                (
+                    RxSource::Queue {
+                        port: peer,
+                        queue: w,
+                    },
+                    (port_id, w),
+                )
+            }),
+            live_clock: match &opts.input {
+                Input::Capture { .. } => None,
+                _ => Some(crate::worker::LiveClock::now(eal.tsc_hz())),
+            },
             inject: inject.then(|| pool.sender(port_id, 0)),
             lossless: expected.is_some(),
         });
@@ -612,6 +655,9 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         .join()
         .map_err(|_| EngineError::Runtime("the control-plane thread panicked".into()))?
         .map_err(EngineError::Runtime)?;
+    if let Some(mut pp) = peer_port.take() {
+        pp.stop();
+    }
     port.stop();
     drop(port);
     drop(rings);

@@ -106,7 +106,12 @@ fn bad_profiles() {
 
 #[test]
 fn shipped_profiles_check_out() {
-    for name in ["software.toml", "10g.toml", "40g.toml"] {
+    for name in [
+        "software.toml",
+        "10g.toml",
+        "40g.toml",
+        "inline-bridge.toml",
+    ] {
         let out = vigil()
             .arg("check-config")
             .arg(root().join("configs").join(name))

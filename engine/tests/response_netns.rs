@@ -6,40 +6,11 @@
 //!
 //! Needs root and `ip netns` (CI runs as root); skipped with a note otherwise.
 
-mod common;
-use common::*;
+mod netns;
+use netns::*;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn sh(args: &[&str]) -> bool {
-    Command::new(args[0])
-        .args(&args[1..])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn must(args: &[&str]) {
-    let o = Command::new(args[0]).args(&args[1..]).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// Removes the namespaces (and with them their links) however the test ends.
-struct Netns(Vec<String>);
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        for n in &self.0 {
-            sh(&["ip", "netns", "del", n]);
-        }
-    }
-}
 
 const SERVER: &str = r#"
 import socket, sys
@@ -81,35 +52,17 @@ except (ConnectionResetError, BrokenPipeError):
 
 #[test]
 fn injected_resets_tear_down_a_real_tcp_connection() {
-    let root_user = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if !root_user || !sh(&["ip", "netns", "list"]) || !sh(&["python3", "-c", "pass"]) {
+    if !available() {
         eprintln!("SKIPPED: needs root, ip netns and python3");
         return;
     }
     let tag = format!("vg{}", std::process::id() % 100_000);
     let (c, s, v) = (format!("{tag}c"), format!("{tag}s"), format!("{tag}v"));
-    let _guard = Netns(vec![c.clone(), s.clone(), v.clone()]);
-    for n in [&c, &s, &v] {
-        must(&["ip", "netns", "add", n]);
-    }
-    let ex = |ns: &str, args: &[&str]| {
-        let mut a = vec!["ip", "netns", "exec", ns];
-        a.extend_from_slice(args);
-        must(&a);
-    };
+    let _guard = Netns::new(&[&c, &s, &v]);
     // Three veth pairs: client, server and Vigil's port, all on a hub in V.
-    for (a, b, ns_a) in [
-        (format!("{tag}c0"), format!("{tag}c1"), &c),
-        (format!("{tag}s0"), format!("{tag}s1"), &s),
-        (format!("{tag}m0"), format!("{tag}m1"), &v),
-    ] {
-        must(&["ip", "link", "add", &a, "type", "veth", "peer", "name", &b]);
-        must(&["ip", "link", "set", &a, "netns", ns_a]);
-        must(&["ip", "link", "set", &b, "netns", &v]);
-    }
+    veth(&format!("{tag}c0"), &c, &format!("{tag}c1"), &v);
+    veth(&format!("{tag}s0"), &s, &format!("{tag}s1"), &v);
+    veth(&format!("{tag}m0"), &v, &format!("{tag}m1"), &v);
     ex(
         &v,
         &[
@@ -129,45 +82,18 @@ fn injected_resets_tear_down_a_real_tcp_connection() {
     }
     ex(&v, &["ip", "link", "set", "br0", "up"]);
     ex(&v, &["ip", "link", "set", &format!("{tag}m1"), "up"]);
-    for (ns, dev, me, peer) in [
-        (&c, format!("{tag}c0"), "198.51.100.1", "203.0.113.2"),
-        (&s, format!("{tag}s0"), "203.0.113.2", "198.51.100.1"),
-    ] {
-        ex(ns, &["ip", "link", "set", "lo", "up"]);
-        ex(ns, &["ip", "addr", "add", &format!("{me}/32"), "dev", &dev]);
-        ex(ns, &["ip", "link", "set", &dev, "up"]);
-        ex(
-            ns,
-            &["ip", "route", "add", &format!("{peer}/32"), "dev", &dev],
-        );
-    }
+    host(&c, &format!("{tag}c0"), "198.51.100.1", "203.0.113.2");
+    host(&s, &format!("{tag}s0"), "203.0.113.2", "198.51.100.1");
 
     // Vigil: live on m1, the client's network internal, an indicator for the server,
     // autonomous blocking with resets.
     let dir: PathBuf = std::env::temp_dir().join(format!("vigil-netns-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let ioc = dir.join("ioc.txt");
-    std::fs::write(&ioc, "203.0.113.2 # test C2\n").unwrap();
-    let base = std::fs::read_to_string(root().join("configs/software.toml")).unwrap();
-    let profile = dir.join("live.toml");
-    let text = base
-        .replace(
-            "# pcap = \"../tests/data/office.pcap\"",
-            &format!("vdev = \"net_af_packet0,iface={tag}m1\"\ninject = true"),
-        )
-        .replace(
-            "internal = [\"10.0.0.0/8\"",
-            "internal = [\"198.51.100.0/24\", \"10.0.0.0/8\"",
-        );
-    std::fs::write(
-        &profile,
-        format!(
-            "{text}\n[models]\nioc_files = [{:?}]\n\n[response]\nmode = \"autonomous\"\n\n[[response.trigger]]\nmodel = \"threat-intel/ioc-match\"\naction = \"block-connection\"\nduration = 600\n",
-            ioc.to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    let profile = live_profile(
+        &dir,
+        &format!("vdev = \"net_af_packet0,iface={tag}m1\"\ninject = true"),
+    );
     let eve = dir.join("eve.jsonl");
     let bin = env!("CARGO_BIN_EXE_vigil");
     let mut engine = Command::new("ip")

@@ -133,6 +133,9 @@ pub struct CaptureConf {
     pub vdev: Option<String>,
     /// Passive mode: send TCP resets for blocked flows out of the capture port.
     pub inject: bool,
+    /// Software mode, live inline: a second virtual device bridged with `vdev` (every
+    /// packet that may pass is forwarded to the other one).
+    pub peer_vdev: Option<String>,
     /// `vigil run` of a finite capture: keep serving (control socket) after it ends,
     /// until SIGINT or SIGTERM.
     pub stay: bool,
@@ -147,6 +150,7 @@ impl Default for CaptureConf {
             infinite: false,
             ports: Vec::new(),
             vdev: None,
+            peer_vdev: None,
             inject: false,
             stay: false,
             rx_descriptors: 1024,
@@ -856,6 +860,20 @@ impl Profile {
                         "give capture.pcap (a file to replay) or capture.vdev (a live device), not both".into(),
                     ));
                 }
+                if cap.peer_vdev.is_some() && cap.vdev.is_none() {
+                    return Err((
+                        "capture",
+                        "peer_vdev",
+                        "peer_vdev bridges with vdev: give both".into(),
+                    ));
+                }
+                if cap.peer_vdev.is_some() && cap.inject {
+                    return Err((
+                        "capture",
+                        "inject",
+                        "an inline bridge drops blocked flows; resets are for passive mode".into(),
+                    ));
+                }
                 if let Some(v) = &cap.vdev {
                     if !v.starts_with("net_") {
                         return Err((
@@ -876,14 +894,21 @@ impl Profile {
                 }
             }
             Mode::Hardware => {
-                if cap.ports.len() != 1 {
+                if cap.ports.is_empty() || cap.ports.len() > 2 {
                     return Err((
                         "capture",
                         "ports",
                         format!(
-                            "hardware mode needs exactly one capture port, {} given",
+                            "hardware mode needs one capture port (passive), or two bridged (inline), not {}",
                             cap.ports.len()
                         ),
+                    ));
+                }
+                if cap.ports.len() == 2 && cap.inject {
+                    return Err((
+                        "capture",
+                        "inject",
+                        "an inline bridge drops blocked flows; resets are for passive mode".into(),
                     ));
                 }
                 if cap.pcap.is_some() {
@@ -1153,12 +1178,29 @@ mod tests {
         assert!(e.message.contains("[cpu]"), "{e}");
         let e = parse("mode = \"hardware\"\n[capture]\nports = [\"eth0\"]\n").unwrap_err();
         assert!(e.message.contains("PCI address"), "{e}");
+        let e = parse(
+            "mode = \"hardware\"\n[capture]\nports = [\"0000:03:00.0\", \"0000:03:00.1\", \"0000:04:00.0\"]\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("two bridged"), "{e}");
+        let e = parse(
+            "mode = \"hardware\"\n[capture]\nports = [\"0000:03:00.0\", \"0000:03:00.1\"]\ninject = true\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("passive"), "{e}");
+        let e = parse("mode = \"software\"\n[capture]\npeer_vdev = \"net_null0\"\n").unwrap_err();
+        assert!(e.message.contains("give both"), "{e}");
     }
 
     #[test]
     fn shipped_profiles_are_valid() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
-        for name in ["software.toml", "10g.toml", "40g.toml"] {
+        for name in [
+            "software.toml",
+            "10g.toml",
+            "40g.toml",
+            "inline-bridge.toml",
+        ] {
             Profile::load(&dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
         }
     }

@@ -144,9 +144,87 @@ pub struct Worker {
     pub inject: Option<FrameSender>,
     /// A replay: a full TX queue is waited on rather than dropped.
     pub lossless: bool,
+    /// Inline bridge: the other port's RX queue, read alongside, its packets forwarded
+    /// to `.1` (this worker's TX queue on the first port).
+    pub peer: Option<(RxSource, (u16, u16))>,
+    /// Live input without driver timestamps: packet time from the TSC, anchored to the
+    /// wall clock when the worker starts (no syscall per packet).
+    pub live_clock: Option<LiveClock>,
+}
+
+/// Packet time from the TSC for live ports whose driver stamps nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveClock {
+    pub base_tsc: u64,
+    pub base_ns: u64,
+    pub ns_per_cycle: f64,
+}
+
+impl LiveClock {
+    /// Anchored now.
+    pub fn now(tsc_hz: u64) -> LiveClock {
+        let base_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        LiveClock {
+            base_tsc: dpdk::rdtsc(),
+            base_ns,
+            ns_per_cycle: 1e9 / tsc_hz.max(1) as f64,
+        }
+    }
+
+    /// Packet time at this TSC reading.
+    #[inline]
+    pub fn at(&self, tsc: u64) -> u64 {
+        self.base_ns + (tsc.wrapping_sub(self.base_tsc) as f64 * self.ns_per_cycle) as u64
+    }
 }
 
 impl Worker {
+    /// Inline bridge: reads one burst from the peer port and forwards what may pass to
+    /// the first port; returns the packets read (0 without a peer).
+    #[inline]
+    fn bridge_peer(&mut self, burst: &mut Burst, jumbo: &mut [u8]) -> usize {
+        let Worker {
+            peer,
+            pipeline,
+            live_clock,
+            ..
+        } = self;
+        let Some((source, (port, queue))) = peer else {
+            return 0;
+        };
+        let n = source.rx_burst(burst);
+        if n == 0 {
+            return 0;
+        }
+        let t0 = dpdk::rdtsc();
+        pipeline.counters.bursts += 1;
+        pipeline.refresh_snapshot();
+        let live_now = live_clock.map_or(0, |c| c.at(t0));
+        let mut pass = [false; dpdk::BURST];
+        #[allow(clippy::needless_range_loop)] // `i` indexes the burst too
+        for i in 0..n {
+            if let Some(p) = burst.get(i) {
+                let ts = match p.timestamp_ns() {
+                    0 => live_now,
+                    ts => ts,
+                };
+                let frame = if p.segments() > 1 {
+                    p.linear(jumbo)
+                } else {
+                    p.data()
+                };
+                pass[i] = pipeline.packet(frame, p.pkt_len(), ts);
+            }
+        }
+        let (sent, refused) = burst.transmit(*port, *queue, &pass[..n], false);
+        pipeline.enforce.forwarded += sent;
+        pipeline.enforce.forward_dropped += refused;
+        pipeline.counters.busy_cycles += dpdk::rdtsc().wrapping_sub(t0);
+        n
+    }
+
     /// The poll loop; returns 0 when the input ended or a stop was requested.
     pub fn run(mut self) -> i32 {
         // Says "done" however the loop ends, so the main lcore never waits forever.
@@ -170,6 +248,7 @@ impl Worker {
         let mut hist = Histogram::<u64>::new_with_bounds(1, 10_000_000_000, 3).ok();
         crate::alloc::set_hot(true);
         let mut burst = Burst::default();
+        let mut peer_burst = Burst::default();
         let mut empties: u32 = 0;
         let mut epoch = 0u64;
         loop {
@@ -177,7 +256,14 @@ impl Worker {
                 End::Upstream(done) => done.load(Ordering::Acquire),
                 _ => false,
             };
+            let from_peer = self.bridge_peer(&mut peer_burst, &mut jumbo);
             let n = self.source.rx_burst(&mut burst);
+            if n == 0 && from_peer > 0 {
+                empties = 0;
+                self.pipeline.sync_counters();
+                self.shared.publish(&self.pipeline.counters);
+                continue;
+            }
             if n == 0 {
                 self.pipeline.counters.empty_polls += 1;
                 empties = empties.saturating_add(1);
@@ -210,11 +296,15 @@ impl Worker {
             self.pipeline.refresh_snapshot();
             burst.prefetch(0);
             let mut pass = [false; dpdk::BURST];
+            let live_now = self.live_clock.map_or(0, |c| c.at(t0));
             #[allow(clippy::needless_range_loop)] // `i` indexes the burst too
             for i in 0..n {
                 burst.prefetch(i + 1);
                 if let Some(p) = burst.get(i) {
-                    let ts = p.timestamp_ns();
+                    let ts = match p.timestamp_ns() {
+                        0 => live_now,
+                        ts => ts,
+                    };
                     if let Some(g) = &self.gate {
                         let e = g.epoch_of(ts);
                         if ts != 0 && e > epoch {
@@ -270,6 +360,7 @@ impl Worker {
             }
         }
         drop(burst);
+        drop(peer_burst);
         crate::alloc::set_hot(false);
         if let Ok(mut slot) = self.shared.burst_cycles.lock() {
             *slot = hist;
