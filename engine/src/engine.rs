@@ -14,7 +14,6 @@ use crate::control::epoch::EpochGate;
 use crate::control::{ControlPlane, DispatchShared, Finish, Report};
 use crate::learn::snapshot::SnapshotReader;
 use crate::learn::{Learned, Learner, Settings as LearnSettings};
-use crate::output::eve::EveWriter;
 use crate::worker::pipeline::{Pipeline, PipelineConf};
 use crate::worker::records::RecordQueue;
 use crate::worker::{self, End, Worker, WorkerShared};
@@ -146,10 +145,9 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         }
     }
     let eve_path = opts.eve.clone().or_else(|| p.output.eve.clone());
-    let eve = match &eve_path {
-        Some(path) => Some(EveWriter::open(path).map_err(EngineError::User)?),
-        None => None,
-    };
+    // The EVE file (rotated, reopened on SIGHUP), syslog, the webhook and the API.
+    let crate::control::ops::Started { eve, ops, outputs } =
+        crate::control::ops::start(p, eve_path.as_deref()).map_err(EngineError::User)?;
 
     // The learned state, before anything starts: a refused file stops the run here.
     let learned = match &opts.state_dir {
@@ -552,6 +550,7 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         },
         state_dir: opts.state_dir.clone(),
         socket: control_socket,
+        ops,
         snapshot_every: std::time::Duration::from_secs(p.learn.snapshot_interval),
         stats_interval: p.control.stats_interval,
         port: port_id,
@@ -655,6 +654,8 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
         .join()
         .map_err(|_| EngineError::Runtime("the control-plane thread panicked".into()))?
         .map_err(EngineError::Runtime)?;
+    // What syslog and the webhook still hold gets a few seconds to go out.
+    outputs.finish(std::time::Duration::from_secs(5));
     if let Some(mut pp) = peer_port.take() {
         pp.stop();
     }

@@ -7,6 +7,7 @@
 
 pub mod ai;
 pub mod alloc;
+pub mod api;
 pub mod app;
 pub mod bench;
 pub mod capture;

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 mod ai;
+mod outputs;
 pub use ai::{AiAllowConf, AiConf};
+pub use outputs::{loopback_url, ApiConf, SyslogConf, WebhookConf, FACILITIES};
 
 /// The software profile built into the binary (`configs/software.toml`), used when
 /// `vigil replay` is given no `--profile`.
@@ -65,6 +67,8 @@ pub struct Profile {
     pub response: ResponseConf,
     #[serde(default)]
     pub ai: AiConf,
+    #[serde(default)]
+    pub api: ApiConf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -291,7 +295,7 @@ impl FlowConf {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputConf {
     /// EVE JSON lines file (`-` for stdout); `--eve` overrides it.
@@ -299,6 +303,28 @@ pub struct OutputConf {
     /// Seed of the Community ID hash (0, the default, matches Zeek and Suricata's
     /// defaults; set it where a pipeline seeds its other sensors).
     pub community_id_seed: u16,
+    /// Rotate the EVE file at this size in bytes (0: never), or after this many
+    /// wall-clock seconds (0: never); `eve_keep` rotated files are kept (`eve.json.1`
+    /// newest). SIGHUP reopens the file (logrotate's convention).
+    pub eve_max_bytes: u64,
+    pub eve_max_age: u64,
+    pub eve_keep: u32,
+    pub syslog: SyslogConf,
+    pub webhook: WebhookConf,
+}
+
+impl Default for OutputConf {
+    fn default() -> Self {
+        OutputConf {
+            eve: None,
+            community_id_seed: 0,
+            eve_max_bytes: 0,
+            eve_max_age: 0,
+            eve_keep: 5,
+            syslog: SyslogConf::default(),
+            webhook: WebhookConf::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -620,6 +646,7 @@ impl Profile {
             }
         }
         p.ai.resolve(base);
+        outputs::resolve_paths(&mut p.output.webhook, &mut p.api, base);
         p.validate()
             .map_err(|(section, key, message)| ConfigError {
                 file: file.to_string(),
@@ -1038,6 +1065,13 @@ impl Profile {
                 format!("size must be 2M or 1G, not {:?}", self.hugepages.size),
             ));
         }
+        let o = &self.output;
+        outputs::check_rotation(o.eve_max_bytes, o.eve_keep)?;
+        if o.syslog.enabled {
+            outputs::check_syslog(&o.syslog)?;
+        }
+        outputs::check_webhook(&o.webhook)?;
+        outputs::check_api(&self.api)?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! for the packet clock of a deterministic replay at an epoch boundary (`epoch`).
 
 pub mod epoch;
+pub mod ops;
 pub mod records;
 pub mod socket;
 
@@ -78,6 +79,8 @@ pub struct ControlPlane {
     pub snapshot_every: Duration,
     /// The control socket `vigil actions` talks to.
     pub socket: Option<socket::ControlSocket>,
+    /// The API's view and commands, the outputs' counters (`ops`).
+    pub ops: ops::Ops,
 }
 
 /// The run's final figures, returned to the main thread.
@@ -182,6 +185,7 @@ impl ControlPlane {
             }
             self.records.detect.refresh_iocs();
             self.serve(st.now_ns)?;
+            self.tick_ops(st.now_ns, st.flow_owner.len() as u64)?;
             let msg = match finish.try_recv() {
                 Ok(m) => Some(m),
                 Err(TryRecvError::Empty) => None,
@@ -215,12 +219,13 @@ impl ControlPlane {
         }
     }
 
-    /// Answers `vigil actions` requests waiting on the control socket.
+    /// Answers `vigil actions` requests waiting on the control socket, and the API's.
     fn serve(&mut self, now_ns: u64) -> Result<(), String> {
-        let reqs = match &mut self.socket {
+        let mut reqs = match &mut self.socket {
             Some(s) => s.poll(),
-            None => return Ok(()),
+            None => Vec::new(),
         };
+        reqs.extend(self.ops.commands());
         for req in reqs {
             let cmd = req.body["cmd"].as_str().unwrap_or("").to_string();
             let who = req.body["by"].as_str().unwrap_or("an operator").to_string();
@@ -467,6 +472,7 @@ impl ControlPlane {
             }
         });
         rec["vigil"]["counters"] = Value::Object(other);
+        rec["vigil"]["outputs"] = self.ops.outputs_json();
         rec
     }
 

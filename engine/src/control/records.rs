@@ -84,6 +84,11 @@ impl Records {
         }
     }
 
+    /// Slots waiting in each worker's record queue.
+    pub fn queue_depths(&self) -> Vec<usize> {
+        self.queues.iter().map(|q| q.len()).collect()
+    }
+
     /// Drains every queue; returns how many slots were read.
     pub fn drain(&mut self, eve: &mut Option<EveWriter>) -> Result<usize, String> {
         let mut n = 0;

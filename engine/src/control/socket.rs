@@ -4,6 +4,8 @@
 //! Requests: `{"cmd": "list"}`, `{"cmd": "approve", "id": 3, "by": "alice"}`,
 //! `{"cmd": "release", "id": 3, "by": "alice"}`. Answers: `{"ok": true, ...}` or
 //! `{"ok": false, "error": "..."}`. The control-plane thread polls it without blocking.
+//! The API's approve and release come to the same handling as in-process requests
+//! ([`Request::in_process`]), answered through a callback instead of the socket.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -24,15 +26,34 @@ pub struct ControlSocket {
 /// One request and where to answer it.
 pub struct Request {
     pub body: Value,
-    stream: UnixStream,
+    reply: Reply,
+}
+
+/// Where an answer goes.
+enum Reply {
+    Stream(UnixStream),
+    Callback(Box<dyn FnOnce(Value) + Send>),
 }
 
 impl Request {
+    /// A request from inside the process (the API); `reply` gets the answer.
+    pub fn in_process(body: Value, reply: impl FnOnce(Value) + Send + 'static) -> Request {
+        Request {
+            body,
+            reply: Reply::Callback(Box::new(reply)),
+        }
+    }
+
     /// Sends the answer (a client that went away is not an error).
-    pub fn answer(mut self, v: Value) {
-        let mut line = v.to_string();
-        line.push('\n');
-        let _ = self.stream.write_all(line.as_bytes());
+    pub fn answer(self, v: Value) {
+        match self.reply {
+            Reply::Stream(mut stream) => {
+                let mut line = v.to_string();
+                line.push('\n');
+                let _ = stream.write_all(line.as_bytes());
+            }
+            Reply::Callback(f) => f(v),
+        }
     }
 }
 
@@ -84,7 +105,10 @@ impl ControlSocket {
                 Ok(_) => {}
             }
             let body = serde_json::from_str(line.trim()).unwrap_or(Value::Null);
-            out.push(Request { body, stream });
+            out.push(Request {
+                body,
+                reply: Reply::Stream(stream),
+            });
         }
         out
     }
