@@ -104,7 +104,8 @@ pub enum Command {
         json: bool,
     },
     /// Reports from the saved state: `ai` (shadow AI: AI services by device, AI SDKs
-    /// and agents, MCP servers, local LLM servers).
+    /// and agents, MCP servers, local LLM servers), `security` (the HTML report for
+    /// management: incidents, rare endpoints, AI usage, actions).
     Report {
         #[command(subcommand)]
         what: ReportCmd,
@@ -185,6 +186,27 @@ pub enum ReportCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The security report: incidents by day and severity with their story, top rare
+    /// endpoints, AI usage, actions taken and released; one self-contained HTML file.
+    Security {
+        /// The period: a duration back from the state's latest packet time (7d, 36h,
+        /// 2w) or a date or time (2026-03-01, 2026-03-01T08:00:00Z).
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Learned-state directory (default: the profile's learn.state_dir).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Profile for the learning settings and AI policy (default: the built-in
+        /// software profile).
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// The figures as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A command's failure and its exit code.
@@ -233,6 +255,16 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
                     out,
                 },
         } => report_ai(state, profile.as_deref(), json, out.as_deref()),
+        Command::Report {
+            what:
+                ReportCmd::Security {
+                    since,
+                    out,
+                    state,
+                    profile,
+                    json,
+                },
+        } => report_security(&since, out.as_deref(), state, profile.as_deref(), json),
         Command::Bench {
             pcap,
             workers,
@@ -629,6 +661,69 @@ fn report_ai(
         println!("{doc}");
     } else {
         print!("{}", crate::ai::report::tables(&learned, &policy));
+    }
+    Ok(())
+}
+
+/// `vigil report security`: the HTML report (and its figures as JSON).
+fn report_security(
+    since: &str,
+    out: Option<&Path>,
+    state: Option<PathBuf>,
+    profile: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    use crate::report::security;
+    if out.is_none() && !json {
+        return Err(usage(
+            "give --out FILE.html (or --json for the figures)".into(),
+        ));
+    }
+    let p = load_profile(profile)?;
+    let dir = state.clone().or(p.learn.state_dir.clone());
+    let (learned, settings) = load_learned(state, profile)?;
+    let response = dir
+        .as_ref()
+        .map(|d| {
+            crate::learn::persist::load_as::<crate::respond::ResponseState>(
+                d,
+                crate::respond::STATE_FILE,
+            )
+        })
+        .transpose()
+        .map_err(|e| usage(e.message))?
+        .flatten()
+        .unwrap_or_default();
+    let policy = crate::ai::policy::Policy::from_conf(&p.ai);
+    let learn = crate::learn::Learner::new(settings, learned);
+    let until = security::until_ns(&learn, &response);
+    let from = security::parse_since(since, until).map_err(usage)?;
+    let sensor = crate::output::syslog::local_hostname();
+    let figures = security::figures(
+        &security::Inputs {
+            learn: &learn,
+            response: &response,
+            policy: &policy,
+            sensor: &sensor,
+        },
+        from,
+        until,
+    );
+    if let Some(path) = out {
+        let page = security::html(&figures);
+        std::fs::write(path, &page)
+            .map_err(|e| usage(format!("{}: cannot write: {e}", path.display())))?;
+        eprintln!(
+            "vigil: {}: security report, {} to {}, {} incidents, {} bytes",
+            path.display(),
+            figures["from"].as_str().unwrap_or(""),
+            figures["until"].as_str().unwrap_or(""),
+            figures["summary"]["incidents"],
+            page.len()
+        );
+    }
+    if json {
+        println!("{figures}");
     }
     Ok(())
 }

@@ -2,8 +2,9 @@
 //!
 //! The tree follows the data path (see `docs/architecture.md`): `capture` (DPDK, RSS,
 //! capture files) → `worker` (poll loops) → `control` (the control-plane thread) →
-//! `output` (EVE JSON). `config` reads profiles; `engine` wires a run together; `cli` is
-//! the `vigil` command.
+//! `output` (EVE JSON, syslog, webhook). `api` serves the JSON API, metrics and web
+//! console from the control plane's view; `report` makes reports from the saved state.
+//! `config` reads profiles; `engine` wires a run together; `cli` is the `vigil` command.
 
 pub mod ai;
 pub mod alloc;
@@ -20,6 +21,7 @@ pub mod engine;
 pub mod flow;
 pub mod learn;
 pub mod output;
+pub mod report;
 pub mod respond;
 pub mod simulate;
 pub mod wire;
