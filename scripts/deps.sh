@@ -4,9 +4,9 @@
 #   DPDK 22.11 (libdpdk-dev, with the net_pcap, net_null and net_ring PMDs), pkg-config,
 #   libclang-dev for bindgen, libpcap-dev, capinfos (wireshark-common) for the tests;
 #   iproute2, ethtool and python3 for the tests that block real TCP connections between
-#   network namespaces.
+#   network namespaces; chromium for the web console's test (headless, loopback only).
 set -euo pipefail
-pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc iproute2 ethtool python3)
+pkgs=(pkg-config libdpdk-dev libclang-dev libpcap-dev wireshark-common gcc iproute2 ethtool python3 chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -82,6 +82,21 @@ function table(headers, rows, empty) {
       (c && c.td) ? h("td", { class: c.cls }, c.td) : h("td", {}, c))))));
 }
 
+// Replaces what `el` shows (null and false children are skipped).
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter(c => c !== null && c !== undefined && c !== false));
+}
+
+// Inner widths of a full-width card and of a card in a two-column grid, in pixels, so
+// charts are drawn at the size they show (text in them stays at its font size).
+function fullWidth() {
+  return Math.max(300, document.getElementById("main").clientWidth - 44 - 34);
+}
+function halfWidth() {
+  const content = document.getElementById("main").clientWidth - 44;
+  return content >= 2 * 420 + 16 ? (content - 16) / 2 - 34 : fullWidth();
+}
+
 function card(title, ...body) {
   return h("section", { class: "card" }, title ? h("h2", {}, title) : null, ...body);
 }
@@ -124,6 +139,14 @@ async function act(id, verb) {
   const msg = r.ok
     ? "Action " + id + " is now " + r.action.state + "."
     : "Action " + id + ": " + (r.error || "refused");
+  if (r.ok) {
+    // The API serves the engine's latest view: wait (briefly) until it shows the change.
+    for (let i = 0; i < 30; i++) {
+      const a = await api("/api/v1/actions/" + id, { allowError: true });
+      if (a.state === r.action.state) break;
+      await new Promise(res => setTimeout(res, 100));
+    }
+  }
   sessionStorage.setItem("vigil.message", JSON.stringify({ ok: !!r.ok, msg }));
   route();
 }
@@ -166,8 +189,8 @@ function flash() {
 
 // ---- charts --------------------------------------------------------------------------
 
-function lineChart(points, label) {
-  const W = 640, H = 150, P = 34;
+function lineChart(points, label, W) {
+  const H = 150, P = 44;
   const max = Math.max(1, ...points.map(p => p[1]));
   const n = points.length;
   const x = i => P + (n <= 1 ? 0 : (i * (W - P - 8)) / (n - 1));
@@ -185,8 +208,8 @@ function lineChart(points, label) {
     n ? svg("polyline", { class: "line", points: line }) : null);
 }
 
-function barChart(values, labels, label) {
-  const W = 640, H = 150, P = 30;
+function barChart(values, labels, label, W) {
+  const H = 150, P = 30;
   const max = Math.max(1, ...values);
   const bw = (W - P - 8) / values.length;
   return svg("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label },
@@ -197,7 +220,7 @@ function barChart(values, labels, label) {
       return [
         svg("rect", { class: "bar", x: P + i * bw + 2, y: H - 20 - bh, width: Math.max(1, bw - 4), height: bh },
           svg("title", {}, labels[i] + ": " + num(v))),
-        i % 3 === 0 ? svg("text", { x: P + i * bw + 2, y: H - 6 }, labels[i]) : null,
+        i % (bw < 28 ? 3 : 1) === 0 ? svg("text", { x: P + i * bw + 2, y: H - 6 }, labels[i]) : null,
       ];
     }));
 }
@@ -213,7 +236,7 @@ async function overview(main) {
   document.getElementById("sensor").textContent =
     s.sensor + " · " + s.input + (s.live ? " (live)" : " (capture)") + " · packet time " + when(s.packet_time);
   const hist = (s.history || []).map(p => [p.t, p.bps]);
-  main.replaceChildren(
+  fill(main,
     h("h1", {}, "Overview"),
     flash(),
     h("div", { class: "grid tiles" },
@@ -225,7 +248,7 @@ async function overview(main) {
       tile("Devices", num(s.devices), num(s.rare_endpoints) + " rare endpoints"),
       tile("Alerts", num(s.alerts), "since the state began")),
     h("div", { class: "grid two" },
-      card("Throughput (bit/s, last five minutes)", lineChart(hist, "throughput")),
+      card("Throughput (bit/s, last five minutes)", lineChart(hist, "throughput", halfWidth())),
       card("Workers", table(["Worker", { text: "Packets", cls: "num" }, { text: "Flows active", cls: "num" },
         { text: "Queue", cls: "num" }, { text: "Dropped", cls: "num" }],
         s.workers.map(w => ({ cells: [w.id, { td: num(w.packets), cls: "num" }, { td: num(w.flows_active), cls: "num" },
@@ -242,7 +265,7 @@ async function overview(main) {
 
 async function incidents(main) {
   const r = await api("/api/v1/incidents?limit=500");
-  main.replaceChildren(h("h1", {}, "Incidents"), card(null,
+  fill(main, h("h1", {}, "Incidents"), card(null,
     table(["Score", "Incident", "Devices", "Tactics", "Breaches", "First", "Last", ""],
       r.incidents.map(i => ({ cells: [scoreBadge(i.score), h("a", { href: "#/incidents/" + i.id }, "Incident " + i.id),
         i.devices.map(d => [deviceLink(d), " "]), i.tactics.map(t => h("span", { class: "chip tactic" }, t)),
@@ -250,8 +273,8 @@ async function incidents(main) {
       "No incident.")));
 }
 
-function timelineChart(alerts) {
-  const W = 640, H = 70, P = 10;
+function timelineChart(alerts, W) {
+  const H = 70, P = 10;
   const ts = alerts.map(a => Date.parse(a.timestamp.replace("+0000", "Z")));
   const t0 = Math.min(...ts), t1 = Math.max(...ts);
   const x = t => P + (t1 === t0 ? (W - 2 * P) / 2 : ((t - t0) / (t1 - t0)) * (W - 2 * P));
@@ -261,13 +284,13 @@ function timelineChart(alerts) {
       fill: a.score >= 70 ? "#c0392b" : a.score >= 40 ? "#d68910" : "#2e86c1", "fill-opacity": 0.75 },
       svg("title", {}, when(a.timestamp) + " " + a.model + " (" + a.score + ")"))),
     svg("text", { x: P, y: H - 4 }, when(alerts.length ? alerts.reduce((m, a) => a.timestamp < m ? a.timestamp : m, alerts[0].timestamp) : "")),
-    svg("text", { x: W - P - 110, y: H - 4 }, when(alerts.length ? alerts.reduce((m, a) => a.timestamp > m ? a.timestamp : m, alerts[0].timestamp) : "")));
+    svg("text", { x: W - P, y: H - 4, "text-anchor": "end" }, when(alerts.length ? alerts.reduce((m, a) => a.timestamp > m ? a.timestamp : m, alerts[0].timestamp) : "")));
 }
 
 async function incident(main, id) {
   const i = await api("/api/v1/incidents/" + encodeURIComponent(id));
   const alerts = i.alerts.slice().sort((a, b) => a.timestamp < b.timestamp ? -1 : 1);
-  main.replaceChildren(
+  fill(main,
     h("h1", {}, scoreBadge(i.score), " Incident " + i.id, " ",
       i.open ? h("span", { class: "chip open" }, "open") : h("span", { class: "chip" }, "closed")),
     flash(),
@@ -284,7 +307,7 @@ async function incident(main, id) {
         h("div", {}, "Linked"), h("div", {}, i.linked.length
           ? i.linked.map(l => [h("a", { href: "#/incidents/" + l }, "Incident " + l), " "]) : "–")))),
     card("Actions", actionsTable(i.actions, "No action was decided for this incident.")),
-    card("Timeline", timelineChart(alerts),
+    card("Timeline", timelineChart(alerts, fullWidth()),
       h("ol", { class: "timeline", id: "incident-timeline" }, alerts.map(a => h("li", {},
         h("span", { class: "when" }, when(a.timestamp)),
         h("span", {}, scoreBadge(a.score)),
@@ -295,7 +318,7 @@ async function incident(main, id) {
 
 async function devices(main) {
   const r = await api("/api/v1/devices");
-  main.replaceChildren(h("h1", {}, "Devices"), card(null,
+  fill(main, h("h1", {}, "Devices"), card(null,
     table(["Device", "Names", "OS", "MAC", { text: "Connections", cls: "num" }, { text: "Endpoints", cls: "num" },
       "First seen", "Last seen", "State"],
       r.devices.map(d => ({ cells: [deviceLink(d.ip), d.names.join(", ") || "–", d.os || "–", d.mac || "–",
@@ -308,7 +331,7 @@ async function device(main, ip) {
   const d = await api("/api/v1/devices/" + encodeURIComponent(ip));
   const p = d.pattern;
   const hours = Array.from({ length: 24 }, (_, i) => String(i).padStart(2, "0") + "h");
-  main.replaceChildren(
+  fill(main,
     h("h1", {}, d.ip, d.names.length ? " (" + d.names.join(", ") + ")" : ""),
     h("div", { class: "grid two" },
       card("Who", h("div", { class: "kv" },
@@ -319,7 +342,7 @@ async function device(main, ip) {
         h("div", {}, "State"), h("div", {}, d.learning ? "learning (its deviations may not breach yet)" : "baseline learned"),
         h("div", {}, "Connections"), h("div", {}, num(d.connections) + " (" + num(d.failed) + " failed)"),
         h("div", {}, "Bytes out per hour"), h("div", {}, bytes(p.bytes_out_per_hour.mean) + " ± " + bytes(p.bytes_out_per_hour.std)))),
-      card("Usual hours (connections started, UTC)", barChart(p.hours, hours, "connections by hour"))),
+      card("Usual hours (connections started, UTC)", barChart(p.hours, hours, "connections by hour", halfWidth()))),
     card("Usual endpoints", table(["Endpoint", { text: "Connections", cls: "num" }, { text: "Out", cls: "num" },
       { text: "In", cls: "num" }, { text: "Devices", cls: "num" }, "First", "Last"],
       p.endpoints.map(e => ({ cells: [e.endpoint + (e.rare ? " (rare)" : ""), { td: num(e.connections), cls: "num" },
@@ -354,7 +377,7 @@ async function ai(main) {
   for (const d of r.devices) for (const a of d.agents) {
     agents.push({ cells: [deviceLink(d.device), a.name, a.provider, num(a.requests), when(a.last_seen)] });
   }
-  main.replaceChildren(h("h1", {}, "AI inventory"),
+  fill(main, h("h1", {}, "AI inventory"),
     card("AI services by device", table(["Device", "Name", "Service", "Provider", "Category", "Policy",
       { text: "Conns", cls: "num" }, { text: "Up", cls: "num" }, { text: "Down", cls: "num" }, "First", "Last"],
       rows, "No AI service in use.")),
@@ -372,7 +395,7 @@ async function actions(main) {
   const r = await api("/api/v1/actions");
   const live = r.actions.filter(a => ["pending", "active", "suppressed"].includes(a.state));
   const done = r.actions.filter(a => !["pending", "active", "suppressed"].includes(a.state));
-  main.replaceChildren(h("h1", {}, "Actions"), flash(),
+  fill(main, h("h1", {}, "Actions"), flash(),
     card("Pending and active", actionsTable(live, "No live action.")),
     card("Released and expired", actionsTable(done, "None.")));
 }
@@ -397,7 +420,7 @@ function login(main) {
       main.prepend(h("div", { class: "message error" }, "That token was refused."));
     }
   });
-  main.replaceChildren(form);
+  fill(main, form);
 }
 
 // ---- router --------------------------------------------------------------------------
@@ -420,7 +443,7 @@ async function route() {
     else if (page === "devices") await devices(main);
     else if (page === "ai") await ai(main);
     else if (page === "actions") await actions(main);
-    else main.replaceChildren(h("p", {}, "No such page."));
+    else fill(main, h("p", {}, "No such page."));
     document.body.dataset.page = page;
     document.body.dataset.ready = String(Date.now());
     if (page === "overview") timer = setTimeout(route, 3000);
@@ -430,7 +453,7 @@ async function route() {
       location.hash = "#/login";
       return;
     }
-    main.replaceChildren(h("div", { class: "message error", id: "error" }, String(e.message || e)));
+    fill(main, h("div", { class: "message error", id: "error" }, String(e.message || e)));
     document.body.dataset.ready = String(Date.now());
   }
 }

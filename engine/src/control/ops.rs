@@ -33,6 +33,9 @@ pub struct Ops {
     every: Duration,
     last: Option<Instant>,
     commands: Option<Receiver<socket::Request>>,
+    /// A command came from the API: publish a new view at once, so what it changed
+    /// shows on the next request.
+    refresh: bool,
     /// The outputs' counters, the EVE file's, the API's.
     outputs: Vec<(&'static str, Arc<crate::output::sinks::Counters>)>,
     eve_file: Option<Arc<FileStats>>,
@@ -118,11 +121,13 @@ pub fn start(p: &Profile, eve_path: Option<&str>) -> Result<Started, String> {
 
 impl Ops {
     /// Commands the API sent since the last call.
-    pub fn commands(&self) -> Vec<socket::Request> {
-        match &self.commands {
+    pub fn commands(&mut self) -> Vec<socket::Request> {
+        let got: Vec<socket::Request> = match &self.commands {
             Some(rx) => rx.try_iter().collect(),
             None => Vec::new(),
-        }
+        };
+        self.refresh |= !got.is_empty();
+        got
     }
 
     /// The outputs' counters (`vigil.outputs` of the stats record, `/metrics`).
@@ -162,9 +167,11 @@ impl ControlPlane {
             eve.tick()
                 .map_err(|e| format!("cannot write EVE output: {e}"))?;
         }
-        if self.ops.view.is_none() || self.ops.last.is_some_and(|t| t.elapsed() < self.ops.every) {
+        let due = self.ops.refresh || self.ops.last.is_none_or(|t| t.elapsed() >= self.ops.every);
+        if self.ops.view.is_none() || !due {
             return Ok(());
         }
+        self.ops.refresh = false;
         self.ops.last = Some(Instant::now());
         let began = Instant::now();
         let v = self.build_view(now_ns, flows);

@@ -4,6 +4,8 @@
 //! certificate files, and a small HTTP client.
 #![allow(dead_code)]
 
+pub mod cdp;
+
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
