@@ -216,12 +216,13 @@ listen = "127.0.0.1:{api_port}"
 token_file = {token_path:?}
 "#
     );
-    // Rotation by size: [output] keys go into the existing section.
+    // Rotation by size: the [output] keys of the software profile, changed.
     let prof = profile(&dir.join("all.toml"), &clickfix(), &state, true, &extra);
-    let text = std::fs::read_to_string(&prof).unwrap().replace(
-        "[output]\n",
-        "[output]\neve_max_bytes = 300000\neve_keep = 50\n",
-    );
+    let text = std::fs::read_to_string(&prof)
+        .unwrap()
+        .replace("eve_max_bytes = 0\n", "eve_max_bytes = 300000\n")
+        .replace("eve_keep = 5\n", "eve_keep = 50\n");
+    assert!(text.contains("eve_max_bytes = 300000"));
     std::fs::write(&prof, text).unwrap();
     let eve = dir.join("eve.json");
     let engine = Engine::start(&prof, &eve, &dir.join("engine.log"));
