@@ -260,7 +260,11 @@ async function overview(main) {
         i.devices.map(d => [deviceLink(d), " "]),
         i.tactics.map(t => h("span", { class: "chip tactic" }, t)), when(i.last)] })), "No open incident.")),
     card("Pending actions", actionsTable(acts.actions, "No action waits for approval.")),
-    card("Outputs", h("pre", { class: "mono" }, JSON.stringify(s.outputs, null, 1))));
+    card("Outputs", table(["Output", "Counters"],
+      Object.entries(s.outputs).map(([name, c]) => ({ cells: [name,
+        Object.entries(c).map(([k, v]) => h("span", { class: "chip" + (k === "dropped" && v > 0 ? " state-active" : "") },
+          k.replace("_", " ") + " " + num(v)))] })),
+      "No output is configured.")));
 }
 
 async function incidents(main) {

@@ -272,17 +272,7 @@ pub fn route(req: &Request<'_>, v: &View, r: &Routing<'_>) -> Outcome {
             answer(Response::json(200, &status(v, r, h)))
         }
         ["api", "v1", "devices"] => {
-            let list: Vec<Value> = v
-                .devices
-                .iter()
-                .map(|d| {
-                    let mut s = (**d).clone();
-                    if let Value::Object(m) = &mut s {
-                        m.remove("pattern");
-                    }
-                    s
-                })
-                .collect();
+            let list: Vec<&Value> = v.devices.iter().map(|d| &*d.summary).collect();
             answer(Response::json(
                 200,
                 &json!({"as_of": ts(v.packet_time_ns), "devices": list}),
@@ -290,9 +280,10 @@ pub fn route(req: &Request<'_>, v: &View, r: &Routing<'_>) -> Outcome {
         }
         ["api", "v1", "devices", ip] => {
             let ip = decode(ip);
-            match v.devices.iter().find(|d| d["ip"] == ip.as_str()) {
-                Some(d) => {
-                    let mut d = (**d).clone();
+            match v.devices.iter().find(|d| d.summary["ip"] == ip.as_str()) {
+                Some(dv) => {
+                    let mut d = (*dv.summary).clone();
+                    d["pattern"] = (*dv.pattern).clone();
                     d["breaches"] = device_breaches(v, &ip);
                     d["incidents"] = v
                         .incidents
@@ -565,7 +556,10 @@ mod tests {
         let c = Counters::default();
         let r = routing(&t, &c);
         let v = View {
-            devices: vec![Arc::new(json!({"ip": "fd00::5", "pattern": {}}))],
+            devices: vec![crate::api::view::DeviceView {
+                summary: Arc::new(json!({"ip": "fd00::5"})),
+                pattern: Arc::new(json!({})),
+            }],
             incidents: vec![Arc::new(
                 json!({"id": 3, "devices": ["fd00::5"], "open": true,
                 "alerts": [{"timestamp": "2026-03-13T08:00:00.000000+0000", "device": "fd00::5", "model": "m"}]}),

@@ -9,7 +9,9 @@
 //! view is current, so no request ever waits on the control plane (approving and
 //! releasing actions excepted: those go through the control plane's command handling).
 //! Parts that cost more to build (devices, incidents) are kept from one view to the
-//! next and rebuilt only when what they show changed.
+//! next and rebuilt only when what they show changed; a device's pattern of life (its
+//! top endpoints, user agents, ports), the costliest part, at most every
+//! [`PATTERN_EVERY`] while the device keeps changing.
 
 use crate::learn::device::Device;
 use crate::learn::names::{is_ip_literal, registrable_domain};
@@ -76,6 +78,15 @@ pub const MAX_ENDPOINTS: usize = 1000;
 /// Items of each list in a device's pattern of life.
 const TOP_ENDPOINTS: usize = 25;
 const TOP_ITEMS: usize = 10;
+/// Shortest time between two rebuilds of a busy device's pattern of life.
+pub const PATTERN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A device in the view: what lists show, and its pattern of life (`pattern`).
+#[derive(Debug, Clone)]
+pub struct DeviceView {
+    pub summary: Arc<Value>,
+    pub pattern: Arc<Value>,
+}
 
 /// The view.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +117,7 @@ pub struct View {
     pub domains_learned: u64,
     pub names_learned: u64,
     /// Devices (address order), each with its pattern of life.
-    pub devices: Vec<Arc<Value>>,
+    pub devices: Vec<DeviceView>,
     /// Rare endpoints, most recent first; how many endpoints are rare in all.
     pub endpoints: Arc<Vec<Value>>,
     pub rare_endpoints: u64,
@@ -146,7 +157,7 @@ pub struct Sources<'a> {
 /// What is kept between views.
 #[derive(Default)]
 pub struct Cache {
-    devices: HashMap<String, (DeviceSig, Arc<Value>)>,
+    devices: HashMap<String, DeviceCache>,
     incidents: HashMap<u64, (IncidentSig, Arc<Value>)>,
     history: VecDeque<Sample>,
     last: Option<(f64, u64, u64, u64)>,
@@ -154,6 +165,16 @@ pub struct Cache {
 }
 
 type DeviceSig = (u64, u64, u64, usize, usize, usize, bool);
+
+/// A device as the last views showed it.
+struct DeviceCache {
+    sig: DeviceSig,
+    summary: Arc<Value>,
+    /// What the pattern was built from, and when.
+    pattern_sig: DeviceSig,
+    pattern: Arc<Value>,
+    pattern_at: std::time::Instant,
+}
 type IncidentSig = (usize, u64, usize, bool);
 
 /// Wall-clock ns since the epoch.
@@ -167,8 +188,26 @@ fn ts_s(s: u64) -> String {
     timestamp(s * 1_000_000_000)
 }
 
-/// A device and its pattern of life.
-pub fn device_json(d: &Device, learning: bool, l: &Learner) -> Value {
+/// A device: who it is and how busy it has been.
+pub fn device_summary(d: &Device, learning: bool) -> Value {
+    json!({
+        "ip": d.ip,
+        "mac": d.mac,
+        "names": d.names.keys().collect::<Vec<_>>(),
+        "os": d.os,
+        "first_seen": ts_s(d.first_s),
+        "last_seen": ts_s(d.last_s),
+        "learning": learning,
+        "connections": d.connections,
+        "failed": d.failed,
+        "endpoint_count": d.endpoints.len(),
+        "user_agent_count": d.user_agents.len(),
+    })
+}
+
+/// A device's pattern of life: connections by hour of day, its most used endpoints
+/// (with how many devices reach them), ports, protocols, user agents, bytes out per hour.
+pub fn device_pattern(d: &Device, l: &Learner) -> Value {
     let now_s = l.state.now_s;
     let window = l.settings.window_s;
     let mut eps: Vec<(&String, &crate::learn::device::EndpointUse)> = d.endpoints.iter().collect();
@@ -210,25 +249,12 @@ pub fn device_json(d: &Device, learning: bool, l: &Learner) -> Value {
     let mut protocols: Vec<(&String, &u64)> = d.protocols.iter().collect();
     protocols.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     json!({
-        "ip": d.ip,
-        "mac": d.mac,
-        "names": d.names.keys().collect::<Vec<_>>(),
-        "os": d.os,
-        "first_seen": ts_s(d.first_s),
-        "last_seen": ts_s(d.last_s),
-        "learning": learning,
-        "connections": d.connections,
-        "failed": d.failed,
-        "endpoint_count": d.endpoints.len(),
-        "user_agent_count": d.user_agents.len(),
-        "pattern": {
-            "hours": d.hours,
-            "endpoints": endpoints,
-            "ports": ports.iter().take(TOP_ITEMS).map(|(p, n)| json!({"port": p, "connections": n})).collect::<Vec<_>>(),
-            "protocols": protocols.iter().take(TOP_ITEMS).map(|(p, n)| json!({"protocol": p, "connections": n})).collect::<Vec<_>>(),
-            "user_agents": top(&d.user_agents),
-            "bytes_out_per_hour": {"mean": d.bytes_out_hourly.mean, "std": d.bytes_out_hourly.std(), "hours": d.bytes_out_hourly.n},
-        },
+        "hours": d.hours,
+        "endpoints": endpoints,
+        "ports": ports.iter().take(TOP_ITEMS).map(|(p, n)| json!({"port": p, "connections": n})).collect::<Vec<_>>(),
+        "protocols": protocols.iter().take(TOP_ITEMS).map(|(p, n)| json!({"protocol": p, "connections": n})).collect::<Vec<_>>(),
+        "user_agents": top(&d.user_agents),
+        "bytes_out_per_hour": {"mean": d.bytes_out_hourly.mean, "std": d.bytes_out_hourly.std(), "hours": d.bytes_out_hourly.n},
     })
 }
 
@@ -302,6 +328,9 @@ pub fn build(src: Sources<'_>, cache: &mut Cache, build_ns: u64) -> View {
     // Devices: rebuilt only when something shown changed.
     let learning_s = l.settings.learning_s;
     let mut devices = Vec::with_capacity(l.state.devices.len());
+    // Patterns brought up to date in one view at most (new devices aside), so refreshes
+    // spread over views instead of all falling due together.
+    let mut budget = (l.state.devices.len() / 10).max(64);
     for (ip, d) in &l.state.devices {
         let learning = d.learning(now_s, learning_s);
         let sig: DeviceSig = (
@@ -313,15 +342,32 @@ pub fn build(src: Sources<'_>, cache: &mut Cache, build_ns: u64) -> View {
             d.endpoints.len(),
             learning,
         );
-        let v = match cache.devices.get(ip) {
-            Some((s, v)) if *s == sig => Arc::clone(v),
-            _ => {
-                let v = Arc::new(device_json(d, learning, l));
-                cache.devices.insert(ip.clone(), (sig, Arc::clone(&v)));
-                v
+        let c = match cache.devices.get_mut(ip) {
+            Some(c) => {
+                if c.sig != sig {
+                    c.sig = sig;
+                    c.summary = Arc::new(device_summary(d, learning));
+                }
+                if c.pattern_sig != sig && budget > 0 && c.pattern_at.elapsed() >= PATTERN_EVERY {
+                    budget -= 1;
+                    c.pattern_sig = sig;
+                    c.pattern = Arc::new(device_pattern(d, l));
+                    c.pattern_at = std::time::Instant::now();
+                }
+                c
             }
+            None => cache.devices.entry(ip.clone()).or_insert(DeviceCache {
+                sig,
+                summary: Arc::new(device_summary(d, learning)),
+                pattern_sig: sig,
+                pattern: Arc::new(device_pattern(d, l)),
+                pattern_at: std::time::Instant::now(),
+            }),
         };
-        devices.push(v);
+        devices.push(DeviceView {
+            summary: Arc::clone(&c.summary),
+            pattern: Arc::clone(&c.pattern),
+        });
     }
     cache
         .devices
@@ -455,13 +501,101 @@ mod tests {
         d.connection("b.example.net", 5000, 5001, 8443, "tls", 10, 20, false, 64);
         d.user_agent("curl/8.7.1", 5000, 64);
         let l = Learner::new(Default::default(), Default::default());
-        let v = device_json(&d, false, &l);
-        assert_eq!(v["pattern"]["endpoints"][0]["endpoint"], "a.example.com");
-        assert_eq!(v["pattern"]["endpoints"][0]["connections"], 40);
-        assert_eq!(v["pattern"]["ports"][0]["port"], 443);
-        assert_eq!(v["pattern"]["hours"].as_array().unwrap().len(), 24);
-        assert_eq!(v["pattern"]["hours"][0], 40);
-        assert_eq!(v["pattern"]["hours"][1], 1);
-        assert_eq!(v["pattern"]["user_agents"][0]["value"], "curl/8.7.1");
+        let v = device_pattern(&d, &l);
+        assert_eq!(v["endpoints"][0]["endpoint"], "a.example.com");
+        assert_eq!(v["endpoints"][0]["connections"], 40);
+        assert_eq!(v["ports"][0]["port"], 443);
+        assert_eq!(v["hours"].as_array().unwrap().len(), 24);
+        assert_eq!(v["hours"][0], 40);
+        assert_eq!(v["hours"][1], 1);
+        assert_eq!(v["user_agents"][0]["value"], "curl/8.7.1");
+        assert_eq!(device_summary(&d, true)["connections"], 41);
+    }
+
+    #[test]
+    fn a_second_view_reuses_what_did_not_change() {
+        // A network of 2000 devices, each with 100 endpoints and 20 user agents.
+        let mut learned = crate::learn::Learned::default();
+        for d in 0..2000u64 {
+            let ip = format!("10.{}.{}.{}", d / 65536, (d / 256) % 256, d % 256);
+            let mut dev = Device::new(ip.clone(), 1000);
+            for e in 0..100u64 {
+                let ep = format!("h{e}.example{}.com", d % 7);
+                dev.connection(&ep, 1000 + e, 1001 + e, 443, "tls", 1000, 5000, false, 2048);
+                learned
+                    .endpoints
+                    .entry(ep)
+                    .or_default()
+                    .devices
+                    .insert(ip.clone(), 1000 + e);
+            }
+            for u in 0..20u64 {
+                dev.user_agent(&format!("agent/{u}"), 2000, 2048);
+            }
+            learned.devices.insert(ip, dev);
+        }
+        learned.now_s = 5000;
+        let l = Learner::new(Default::default(), learned);
+        let respond = ResponseState::default();
+        let policy = crate::ai::policy::Policy::from_conf(&Default::default());
+        let by_type = BTreeMap::new();
+        let by_model = BTreeMap::new();
+        let recent = VecDeque::new();
+        let src = || Sources {
+            sensor: "s",
+            input: "i",
+            live: true,
+            started_ns: 0,
+            packet_time_ns: 5_000_000_000_000,
+            workers: vec![WorkerView::default()],
+            port: PortView::default(),
+            flows: 0,
+            eve_records: &by_type,
+            alerts_by_model: &by_model,
+            learn: &l,
+            respond: &respond,
+            incident_window_s: 21600,
+            ai_policy: &policy,
+            recent_alerts: &recent,
+            outputs: Value::Null,
+        };
+        let mut cache = Cache::default();
+        let t = std::time::Instant::now();
+        let first = build(src(), &mut cache, 0);
+        let cold = t.elapsed();
+        let t = std::time::Instant::now();
+        let second = build(src(), &mut cache, 0);
+        let warm = t.elapsed();
+        eprintln!("view of 2000 devices × 100 endpoints: {cold:?} cold, {warm:?} warm");
+        assert_eq!(first.devices.len(), 2000);
+        assert_eq!(
+            first.devices[0].pattern["endpoints"]
+                .as_array()
+                .unwrap()
+                .len(),
+            25
+        );
+        // Nothing changed: every device is the same allocation as before.
+        assert!(first.devices.iter().zip(&second.devices).all(|(a, b)| {
+            Arc::ptr_eq(&a.summary, &b.summary) && Arc::ptr_eq(&a.pattern, &b.pattern)
+        }));
+        assert!(warm < cold, "{warm:?} ≥ {cold:?}");
+        // Every device busy since: summaries are new, patterns wait their turn.
+        let mut learned = l.state.clone();
+        for d in learned.devices.values_mut() {
+            d.connection("new.example.org", 4000, 4001, 443, "tls", 1, 1, false, 2048);
+        }
+        let l2 = Learner::new(Default::default(), learned);
+        let mut s3 = src();
+        s3.learn = &l2;
+        let t = std::time::Instant::now();
+        let third = build(s3, &mut cache, 0);
+        let busy = t.elapsed();
+        eprintln!("the same, every device changed: {busy:?}");
+        assert_eq!(third.devices[0].summary["connections"], 101);
+        assert!(Arc::ptr_eq(
+            &first.devices[0].pattern,
+            &third.devices[0].pattern
+        ));
     }
 }
