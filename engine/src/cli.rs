@@ -280,7 +280,7 @@ pub fn execute(cli: Cli) -> Result<(), Failure> {
             }
             if !(seconds > 0.0 && seconds <= 3600.0) {
                 return Err(usage(format!(
-                    "--seconds must be between 0 and 3600, not {seconds}"
+                    "--seconds must be more than 0 and at most 3600, not {seconds}"
                 )));
             }
             let info = file::inspect(&pcap).map_err(usage)?;

@@ -732,11 +732,13 @@ impl Dispatch<'_> {
         let mut sent = [0u64; dpdk::MAX_DISPATCH];
         let mut epoch = 0u64;
         loop {
+            // Checked every burst, not only when the port is idle: a port that never goes
+            // quiet (an endless replay, a busy link) must still stop on SIGINT or SIGTERM.
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
             let n = src.rx_burst(&mut burst);
             if n == 0 {
-                if self.stop.load(Ordering::Relaxed) {
-                    break;
-                }
                 if let Some(total) = self.expected {
                     if worker::port_reached(self.port, total) {
                         break;
