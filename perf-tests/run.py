@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -74,17 +75,25 @@ def bench(path, seconds, workers, baseline):
     cmd = [VIGIL, "bench", "--pcap", path, "--seconds", str(seconds), "--workers", str(workers)]
     if baseline:
         cmd.append("--baseline")
-    r = sh(cmd)
-    if r.returncode != 0:
-        return None, " ".join(cmd), r.stderr.strip().splitlines()[-1:] or ["failed"]
-    return json.loads(r.stdout.strip().splitlines()[-1]), " ".join(cmd), None
+    # wait4 gives this run's own peak resident memory (the profile bounds it).
+    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+        p = subprocess.Popen(cmd, stdout=so, stderr=se, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        so.seek(0)
+        se.seek(0)
+        out, err = so.read(), se.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None, " ".join(cmd), err.strip().splitlines()[-1:] or ["failed"]
+    res = json.loads(out.strip().splitlines()[-1])
+    res["max_rss_mib"] = usage.ru_maxrss / 1024
+    return res, " ".join(cmd), None
 
 
 def ndpi(path, packets):
     # Enough loops for about 2 million packets, at least 2.
     loops = max(2, min(200, 2_000_000 // max(packets, 1)))
-    cmd = ["ndpiReader", "-i", path, "-l", str(loops), "-q"]
-    r = sh(["ndpiReader", "-i", path, "-l", str(loops)])
+    cmd = ["ndpiReader", "-i", path, "-l", str(loops)]
+    r = sh(cmd)
     m = re.search(r"nDPI throughput:\s+([\d.]+) ([KM]) pps", r.stdout)
     if not m:
         return None, " ".join(cmd)
@@ -188,22 +197,23 @@ def write(rows, scaling, profiles, a):
              "and block lookups, every model on the control plane). ndpiReader (nDPI's own tool, "
              "Debian's libndpi-bin) runs on the same file; its figure is its own \"nDPI "
              "throughput\".\n")
-    L.append("| capture | packets | avg bytes | bare loop Mpps | Vigil Mpps | Vigil Gbps | ratio | cycles/pkt | burst p50 / p99 / p99.9 (µs) | drops | nDPI Mpps | Vigil / nDPI |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    L.append("| capture | packets | avg bytes | bare loop Mpps | Vigil Mpps | Vigil Gbps | ratio | cycles/pkt | burst p50 / p99 / p99.9 (µs) | drops: packets / records | peak RSS MiB | nDPI Mpps | Vigil / nDPI |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         x = r["res"]
         if not x:
-            L.append(f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | failed: {r['err']} | | | | | | | | |")
+            L.append(f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | failed: {r['err']} | | | | | | | | | |")
             continue
         lat = x["latency_ns"]
         vs = f"{x['mpps'] / r['ndpi']:.1f}×" if r["ndpi"] else "-"
         L.append(f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | {x['baseline']['mpps']:.2f} | "
                  f"{x['mpps']:.2f} | {x['gbps']:.2f} | {x['ratio']:.2f} | {x['cycles_per_packet']:.0f} | "
-                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} | "
-                 f"{r['ndpi']:.3f} | {vs} |" if r["ndpi"] else
+                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} / {x['drops_detail']['records_dropped']} | "
+                 f"{x['max_rss_mib']:.0f} | {r['ndpi']:.3f} | {vs} |" if r["ndpi"] else
                  f"| {r['name']} | {r['packets']} | {r['avg']:.0f} | {x['baseline']['mpps']:.2f} | "
                  f"{x['mpps']:.2f} | {x['gbps']:.2f} | {x['ratio']:.2f} | {x['cycles_per_packet']:.0f} | "
-                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} | - | - |")
+                 f"{lat['p50']/1000:.1f} / {lat['p99']/1000:.1f} / {lat['p999']/1000:.1f} | {x['drops']} / {x['drops_detail']['records_dropped']} | "
+                 f"{x['max_rss_mib']:.0f} | - | - |")
     L.append("\nCommands:\n")
     for r in rows:
         L.append(f"- {r['name']}: `{r['cmd']}`; `{r['ndpi_cmd']}`")

@@ -194,10 +194,12 @@ impl Pipeline {
                 self.tick();
             }
         }
-        let Some(d) = decode::decode(frame, self.link, &mut self.decode) else {
+        let mut d = Decoded::default();
+        if !decode::decode_into(frame, self.link, &mut self.decode, &mut d) {
             // Not IP (ARP and the like): a bridge passes it.
             return true;
-        };
+        }
+        let d = d;
         self.core.blocked = None;
         if d.ip.frag.is_some() {
             let now = self.core.now_ns;
