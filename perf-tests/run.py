@@ -28,6 +28,11 @@ DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
 PLOT = os.path.join(ROOT, "docs", "performance.png")
 
 
+def shown(cmd):
+    """A command as the report shows it: paths relative to the project root."""
+    return " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) else c for c in cmd)
+
+
 def sh(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
@@ -83,10 +88,10 @@ def bench(path, seconds, workers, baseline):
         se.seek(0)
         out, err = so.read(), se.read()
     if os.waitstatus_to_exitcode(status) != 0:
-        return None, " ".join(cmd), err.strip().splitlines()[-1:] or ["failed"]
+        return None, shown(cmd), err.strip().splitlines()[-1:] or ["failed"]
     res = json.loads(out.strip().splitlines()[-1])
     res["max_rss_mib"] = usage.ru_maxrss / 1024
-    return res, " ".join(cmd), None
+    return res, shown(cmd), None
 
 
 def ndpi(path, packets):
@@ -96,9 +101,9 @@ def ndpi(path, packets):
     r = sh(cmd)
     m = re.search(r"nDPI throughput:\s+([\d.]+) ([KM]) pps", r.stdout)
     if not m:
-        return None, " ".join(cmd)
+        return None, shown(cmd)
     v = float(m.group(1)) * (1e3 if m.group(2) == "K" else 1e6) / 1e6
-    return v, " ".join(cmd)
+    return v, shown(cmd)
 
 
 def profile(path, seconds):
@@ -131,8 +136,7 @@ def profile(path, seconds):
                         if re.match(r"\s+:\s+\d+\s", lines[j])), "")
             hot.append((float(m.group(1)), m.group(2).strip(), src))
     hot.sort(reverse=True)
-    shown = " ".join(os.path.relpath(c, ROOT) if c in (VIGIL, path) else c for c in cmd)
-    return shown.replace(data, os.path.relpath(data, ROOT)), clean(dso)[:8], clean(sym)[:14], hot[:5]
+    return shown(cmd), clean(dso)[:8], clean(sym)[:14], hot[:5]
 
 
 def machine():
@@ -148,7 +152,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--quick", action="store_true", help="fewer captures, shorter runs")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite the report from the last run's perf-tests/out/results.json")
     a = ap.parse_args()
+    saved = os.path.join(OUT, "results.json")
+    if a.report_only:
+        x = json.load(open(saved))
+        a.seconds, a.quick = x["seconds"], x["quick"]
+        write(x["rows"], [tuple(s) for s in x["scaling"]], [tuple(p) for p in x["profiles"]],
+              a, x["when"])
+        return
     if a.quick:
         a.seconds = min(a.seconds, 3.0)
     setup()
@@ -159,7 +172,7 @@ def main():
         res, cmd, err = bench(path, a.seconds, 1, True)
         n, ncmd = ndpi(path, packets)
         rows.append(dict(name=name, path=os.path.relpath(path, ROOT), packets=packets, avg=avg,
-                         res=res, cmd=os.path.relpath(cmd.split()[0], ROOT) + " " + " ".join(cmd.split()[1:]),
+                         res=res, cmd=cmd,
                          err=err, ndpi=n, ndpi_cmd=ncmd))
         print(f"{name}: {res and res['mpps']} Mpps (baseline {res and res['baseline']['mpps']}), nDPI {n}", flush=True)
     scaling = []
@@ -173,16 +186,52 @@ def main():
         if p:
             profiles.append((name, p))
             print(f"profiled {name}", flush=True)
-    write(rows, scaling, profiles, a)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    json.dump(dict(seconds=a.seconds, quick=a.quick, when=when, rows=rows, scaling=scaling,
+                   profiles=profiles), open(saved, "w"))
+    write(rows, scaling, profiles, a, when)
 
 
-def write(rows, scaling, profiles, a):
+def targets(rows):
+    """The issue's targets against this run's figures."""
+    ok = [r for r in rows if r["res"]]
+    b64 = next((r for r in ok if r["name"].startswith("64-byte")), None)
+    real = [r for r in ok if r["name"].startswith("real:")]
+    L = ["## Targets\n",
+         "| target | this run | met? |", "|---|---|---|"]
+    if b64:
+        x = b64["res"]
+        L.append(f"| 64-byte frames: ≥ 14.88 Mpps on one worker | {x['mpps']:.2f} Mpps (the bare "
+                 f"receive loop: {x['baseline']['mpps']:.2f}) | "
+                 f"{'yes' if x['mpps'] >= 14.88 else 'no'} |")
+    if real:
+        rs = ", ".join(f"{r['name'][6:]} {r['res']['ratio']:.2f}" for r in real)
+        met = all(r["res"]["ratio"] >= 0.5 for r in real)
+        L.append(f"| real mixed traffic: ≥ 0.5 of the bare receive loop | {rs} | "
+                 f"{'yes' if met else 'no'} |")
+    nd = [r for r in ok if r["ndpi"]]
+    if nd:
+        label = lambda n: n.removeprefix("real: ").split(" (")[0]
+        vs = ", ".join(f"{label(r['name'])} {r['res']['mpps'] / r['ndpi']:.1f}×" for r in nd)
+        met = all(r["res"]["mpps"] >= 20 * r["ndpi"] for r in nd)
+        L.append(f"| ≥ 20× ndpiReader's packet rate | {vs} | {'yes' if met else 'no'} |")
+    pk = sum(r["res"]["drops"] for r in ok)
+    rec = sum(r["res"]["drops_detail"]["records_dropped"] for r in ok)
+    rss = max(r["res"].get("max_rss_mib") or 0 for r in ok)
+    L.append(f"| no packet dropped by the engine's own queues; memory bounded by the profile | "
+             f"{pk} packets dropped in all runs; {rec} records toward the control plane "
+             f"dropped and counted; peak RSS {rss:.0f} MiB (the software profile's EAL memory "
+             f"and the preloaded capture) | {'packets: yes' if pk == 0 else 'no'}"
+             f"{'; records: no' if rec else ''} |")
+    return L
+
+
+def write(rows, scaling, profiles, a, when):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     cpu, cores, counters, dpdk = machine()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     L = []
     L.append("# Performance\n")
     L.append(f"Measured {when} by `python3 perf-tests/run.py{' --quick' if a.quick else ''}` "
@@ -218,24 +267,30 @@ def write(rows, scaling, profiles, a):
     for r in rows:
         L.append(f"- {r['name']}: `{r['cmd']}`; `{r['ndpi_cmd']}`")
     L.append("\n## Workers\n")
-    L.append("| workers | Mpps (64-byte) | per worker | command |")
-    L.append("|---|---|---|---|")
+    L.append("| workers | Mpps (64-byte) | per worker | dropped by the dispatcher | command |")
+    L.append("|---|---|---|---|---|")
     for w, x, cmd, err in scaling:
         if x:
             per = ", ".join(f"{p['mpps']:.2f}" for p in x["workers"])
-            L.append(f"| {w} | {x['mpps']:.2f} | {per} | `{os.path.relpath(cmd.split()[0], ROOT)} {' '.join(cmd.split()[1:])}` |")
+            dd = x["drops_detail"]["dispatch_dropped"]
+            L.append(f"| {w} | {x['mpps']:.2f} | {per} | {dd} | `{cmd}` |")
         else:
-            L.append(f"| {w} | failed: {err} | | |")
+            L.append(f"| {w} | failed: {err} | | | |")
     L.append("\nWith more than one worker on a PMD without RSS (`net_pcap`), the main lcore reads "
              "the port and dispatches by the symmetric Toeplitz hash (software RSS), so the "
-             "dispatcher and the workers share this machine's cores.\n")
+             "dispatcher, the workers and the control plane share this machine's two cores; "
+             "the dispatcher drops (and counts) what the workers' rings cannot take. On a NIC "
+             "with RSS each worker reads its own queue and there is no dispatcher.\n")
     L.append(f"![Mpps against packet size and workers](performance.png)\n")
+    L.extend(targets(rows))
+    L.append("")
     if profiles:
         L.append("## Where the worker's cycles go\n")
         L.append("`perf record` samples of the worker lcore only (`rte-worker-1`), shares relative "
-                 "to that thread. `librte_net_pcap` and libc's memmove are the PMD copying the "
-                 "preloaded packet into a fresh mbuf (the receive side), `librte_mbuf` the free; "
-                 "everything in `vigil` is the engine. The hottest instructions of "
+                 "to that thread. `librte_net_pcap` is the PMD copying the preloaded packet into "
+                 "a fresh mbuf (the receive side), `librte_mbuf` the free, libc's memmove both the "
+                 "PMD's copy of larger frames and the engine's own copies (stream reassembly, "
+                 "records); everything in `vigil` is the engine. The hottest instructions of "
                  "`Core::process` (decode done; flow lookup, TCP, streams, parsers) follow, each "
                  "with the source line it belongs to (sampling skid charges a load's cache miss "
                  "to the instruction after it: `if v == 0` is the load of the flow index slot "
