@@ -60,6 +60,19 @@ pub struct Ip {
 }
 
 impl Ip {
+    /// No header parsed: what `Ip::default()` gives, as a constant.
+    pub const EMPTY: Ip = Ip {
+        v6: false,
+        src: [0; 16],
+        dst: [0; 16],
+        proto: 0,
+        ttl: 0,
+        l4_offset: 0,
+        len: 0,
+        truncated: false,
+        frag: None,
+    };
+
     /// The source address as a slice of its real length.
     #[inline]
     pub fn src_bytes(&self) -> &[u8] {
