@@ -46,6 +46,8 @@ def setup():
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"], check=True)
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "vigil"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "vigil-benches", "--example",
+                    "instructions"], cwd=ROOT, check=True)
     os.makedirs(OUT, exist_ok=True)
 
 
@@ -139,6 +141,26 @@ def profile(path, seconds):
     return shown(cmd), clean(dso)[:8], clean(sym)[:14], hot[:5]
 
 
+def instructions(path, packets):
+    """Instructions per packet of the worker pipeline alone (no PMD, no control plane):
+    callgrind's instruction count of the `instructions` example with 1 pass and with N
+    passes of the capture, the difference divided by the packets of the extra passes."""
+    if not shutil.which("valgrind"):
+        return None
+    exe = os.path.join(ROOT, "target", "release", "examples", "instructions")
+    passes = max(2, min(11, 1 + 200_000 // max(packets, 1)))
+    irs = []
+    for n in (1, passes):
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", exe, path, str(n)]
+        r = sh(cmd)
+        m = re.search(r"Collected : (\d+)", r.stderr) or re.search(r"refs:\s+([\d,]+)", r.stderr)
+        if r.returncode != 0 or not m:
+            return None
+        irs.append(int(m.group(1).replace(",", "")))
+    per = (irs[1] - irs[0]) / ((passes - 1) * packets)
+    return per, shown(cmd)
+
+
 def machine():
     cpu = sh(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo"]).stdout.split(":")[-1].strip()
     cores = os.cpu_count()
@@ -186,6 +208,9 @@ def main():
         if p:
             profiles.append((name, p))
             print(f"profiled {name}", flush=True)
+    for r, (name, path) in zip(rows, caps):
+        r["ir"] = instructions(path, r["packets"])
+        print(f"instructions per packet, {name}: {r['ir'] and round(r['ir'][0])}", flush=True)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     json.dump(dict(seconds=a.seconds, quick=a.quick, when=when, rows=rows, scaling=scaling,
                    profiles=profiles), open(saved, "w"))
@@ -284,6 +309,22 @@ def write(rows, scaling, profiles, a, when):
     L.append(f"![Mpps against packet size and workers](performance.png)\n")
     L.extend(targets(rows))
     L.append("")
+    irs = [r for r in rows if r.get("ir")]
+    if irs:
+        L.append("## Instructions per packet\n")
+        L.append("The worker pipeline alone (decode, flow, TCP, streams, parsers, records; no "
+                 "PMD, no control plane), counted by callgrind: the `instructions` example "
+                 "(`benches/examples/instructions.rs`) run with one pass of the capture and "
+                 "with several, the difference divided by the extra packets. With the "
+                 "`cycles/pkt` column this gives the engine's instructions per cycle.\n")
+        L.append("| capture | instructions/pkt | cycles/pkt (bench) | IPC | command |")
+        L.append("|---|---|---|---|---|")
+        for r in irs:
+            ir, cmd = r["ir"]
+            cyc = r["res"]["cycles_per_packet"] if r["res"] else None
+            ipc = f"{ir / cyc:.2f}" if cyc else "-"
+            L.append(f"| {r['name']} | {ir:.0f} | {cyc if cyc else '-'} | {ipc} | `{cmd}` |")
+        L.append("")
     if profiles:
         L.append("## Where the worker's cycles go\n")
         L.append("`perf record` samples of the worker lcore only (`rte-worker-1`), shares relative "

@@ -121,6 +121,9 @@ pub fn report_json(
         "gbps": round(gbps, 3),
         "cycles_per_packet": round(cpp, 1),
         "tsc_hz": tsc_hz,
+        // One worker: each pass of the endless replay is new traffic (worker::Passes);
+        // more: the passes continue the same flows, which costs less.
+        "each_pass": if workers.len() == 1 { "new flows" } else { "same flows continued" },
         "drops": drops,
         "drops_detail": {
             "imissed": r.port.imissed,

@@ -520,6 +520,17 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                 Input::Capture { .. } => None,
                 _ => Some(crate::worker::LiveClock::now(eal.tsc_hz())),
             },
+            // With more workers each sees part of a pass: passes only make sense whole.
+            passes: match &opts.input {
+                Input::Capture {
+                    info,
+                    infinite: true,
+                    ..
+                } if opts.bench.is_some() && workers == 1 && !software_dispatch => {
+                    Some(crate::worker::Passes::new(info.packets))
+                }
+                _ => None,
+            },
             inject: inject.then(|| pool.sender(port_id, 0)),
             lossless: expected.is_some(),
         });

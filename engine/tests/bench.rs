@@ -40,6 +40,8 @@ fn bench_measures_the_engine_beside_the_bare_receive_loop() {
     assert!(f(&x["cycles_per_packet"]) > 0.0);
     assert_eq!(x["hot_path_allocations"], 0, "{x}");
     assert_eq!(x["drops"], 0, "{x}");
+    // One worker: every pass of the replay is new traffic, not the same flows continued.
+    assert_eq!(x["each_pass"], "new flows", "{x}");
     for k in [
         "imissed",
         "rx_nombuf",
@@ -106,6 +108,7 @@ fn bench_with_software_dispatch_stops_when_its_time_is_up() {
     let x: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     let w = x["workers"].as_array().unwrap();
     assert_eq!(w.len(), 2);
+    assert_eq!(x["each_pass"], "same flows continued", "{x}");
     // Both workers got packets, and what they handled is what the engine counts.
     let sum: u64 = w.iter().map(|w| w["packets"].as_u64().unwrap()).sum();
     assert!(w.iter().all(|w| w["packets"].as_u64().unwrap() > 0), "{x}");

@@ -150,6 +150,48 @@ pub struct Worker {
     /// Live input without driver timestamps: packet time from the TSC, anchored to the
     /// wall clock when the worker starts (no syscall per packet).
     pub live_clock: Option<LiveClock>,
+    /// `vigil bench` on one worker: the packet time of an endless replay, pass by pass.
+    pub passes: Option<Passes>,
+}
+
+/// An endless replay from memory shows the same packets again and again; left alone,
+/// the second pass continues the first pass's flows (TCP data already seen, no flow set
+/// up, no flow record), which is less work than the traffic the capture holds. `vigil
+/// bench` on one worker gives each pass its own packet time, a day after the last, so
+/// every flow times out between passes and starts anew: a pass costs what the capture's
+/// traffic costs, flow set-up, parsing and flow records included. The replay is in
+/// capture order from its first packet (net_pcap's `infinite_rx`), `len` packets a pass.
+#[derive(Debug, Clone, Copy)]
+pub struct Passes {
+    len: u64,
+    index: u64,
+    pass: u64,
+}
+
+impl Passes {
+    const DAY_NS: u64 = 86_400 * 1_000_000_000;
+
+    /// Passes of `len` packets (at least 1).
+    pub fn new(len: u64) -> Passes {
+        Passes {
+            len: len.max(1),
+            index: 0,
+            pass: 1,
+        }
+    }
+
+    /// The next packet's time: its pass's day, then a microsecond per packet (counters,
+    /// not a division per packet).
+    #[inline]
+    pub fn next_ts(&mut self) -> u64 {
+        let ts = self.pass * Self::DAY_NS + self.index * 1_000;
+        self.index += 1;
+        if self.index == self.len {
+            self.index = 0;
+            self.pass += 1;
+        }
+        ts
+    }
 }
 
 /// Packet time from the TSC for live ports whose driver stamps nothing.
@@ -301,9 +343,10 @@ impl Worker {
             for i in 0..n {
                 burst.prefetch(i + 1);
                 if let Some(p) = burst.get(i) {
-                    let ts = match p.timestamp_ns() {
-                        0 => live_now,
-                        ts => ts,
+                    let ts = match (&mut self.passes, p.timestamp_ns()) {
+                        (Some(passes), _) => passes.next_ts(),
+                        (None, 0) => live_now,
+                        (None, ts) => ts,
                     };
                     if let Some(g) = &self.gate {
                         let e = g.epoch_of(ts);
@@ -370,5 +413,31 @@ impl Worker {
         self.pipeline.shutdown(now);
         self.shared.publish(&self.pipeline.counters);
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Passes;
+
+    #[test]
+    fn each_pass_of_a_replay_starts_a_day_later() {
+        let mut p = Passes::new(3);
+        let ts: Vec<u64> = (0..7).map(|_| p.next_ts()).collect();
+        let day = Passes::DAY_NS;
+        assert_eq!(
+            ts,
+            [
+                day,
+                day + 1_000,
+                day + 2_000,
+                2 * day,
+                2 * day + 1_000,
+                2 * day + 2_000,
+                3 * day
+            ]
+        );
+        // Never 0 (0 means "no time" to the pipeline), even for an empty capture.
+        assert_ne!(Passes::new(0).next_ts(), 0);
     }
 }
