@@ -111,7 +111,7 @@ pub enum Command {
         what: ReportCmd,
     },
     /// Line-rate measurement: the capture replayed from memory through the full engine
-    /// for a while; prints one JSON object (Mpps, Gbps, cycles per packet, drops,
+    /// for a while, each pass new traffic on one worker; prints one JSON object (Mpps, Gbps, cycles per packet, drops,
     /// per-worker figures, per-burst latency; with --baseline the bare receive loop's
     /// rate on the same capture and the ratio).
     Bench {

@@ -32,11 +32,20 @@ impl NameMap {
     /// Notes that `name` resolved to `ip` at `now_s` with `ttl`, held `hold` s more.
     pub fn answer(&mut self, ip: &str, name: &str, now_s: u64, ttl: u64, hold: u64, cap: usize) {
         let until_s = now_s + ttl + hold;
-        match self.by_ip.get_mut(ip) {
+        // An address answered again in the same second already has its (ip, second) pair
+        // in the order queue: pushing another would let the queue fill with live
+        // duplicates the compaction below must keep, and every answer would then pay
+        // for a pass over the whole queue (many clients resolving one name in the same
+        // second, or a replay without packet time, made the control plane crawl).
+        let queued = match self.by_ip.get_mut(ip) {
             Some(e) => {
-                e.name = name.to_string();
+                let queued = e.seen_s == now_s;
+                if e.name != name {
+                    e.name = name.to_string();
+                }
                 e.seen_s = now_s;
                 e.until_s = e.until_s.max(until_s);
+                queued
             }
             None => {
                 self.by_ip.insert(
@@ -47,9 +56,12 @@ impl NameMap {
                         until_s,
                     },
                 );
+                false
             }
+        };
+        if !queued {
+            self.order.push_back((ip.to_string(), now_s));
         }
-        self.order.push_back((ip.to_string(), now_s));
         while self.by_ip.len() > cap {
             self.evict_one();
         }
@@ -191,6 +203,35 @@ mod tests {
         m.answer("10.0.0.99", "c.example", 21, 300, 0, 4);
         assert!(m.entry("10.0.0.6").is_some());
         assert!(m.entry("10.0.0.7").is_none());
+    }
+
+    #[test]
+    fn answers_in_the_same_second_keep_the_order_queue_small() {
+        let mut m = NameMap::default();
+        // Many clients resolving the same few names within one second.
+        for i in 0..200_000u64 {
+            m.answer(&format!("10.0.0.{}", i % 50), "a.example", 7, 300, 0, 1000);
+        }
+        assert_eq!(m.len(), 50);
+        assert_eq!(m.order.len(), 50);
+        // The next second queues each address once more, and the oldest still go first.
+        for i in 0..50u64 {
+            m.answer(&format!("10.0.0.{i}"), "a.example", 8, 300, 0, 1000);
+        }
+        assert_eq!(m.order.len(), 100);
+        for i in 0..1000u64 {
+            m.answer(
+                &format!("10.1.{}.{}", i / 256, i % 256),
+                "b.example",
+                9,
+                300,
+                0,
+                1000,
+            );
+        }
+        assert_eq!(m.len(), 1000);
+        assert_eq!(m.evicted, 50);
+        assert!(m.entry("10.1.3.231").is_some());
     }
 
     #[test]
