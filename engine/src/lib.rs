@@ -19,6 +19,7 @@ pub mod decode;
 pub mod detect;
 pub mod engine;
 pub mod flow;
+pub mod flowmap;
 pub mod learn;
 pub mod output;
 pub mod report;

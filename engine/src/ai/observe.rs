@@ -19,7 +19,6 @@ use crate::learn::net::from_key;
 use crate::learn::{failed_state, Learner};
 use crate::worker::records::Header;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// A device's connection to an AI service.
@@ -112,7 +111,7 @@ struct FlowAi {
 pub struct Watch {
     pub catalog: Watched,
     pub policy: Policy,
-    flows: HashMap<u64, FlowAi>,
+    flows: crate::flowmap::FlowMap<FlowAi>,
 }
 
 /// JSON-RPC methods of MCP (2024-11-05 to 2025-06-18).
@@ -193,7 +192,7 @@ impl Watch {
         Watch {
             catalog,
             policy,
-            flows: HashMap::new(),
+            flows: Default::default(),
         }
     }
 

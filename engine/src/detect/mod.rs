@@ -166,7 +166,7 @@ struct FlowCtx {
 pub struct Detector {
     conf: ModelConf,
     disabled: HashSet<String>,
-    flows: HashMap<u64, FlowCtx>,
+    flows: crate::flowmap::FlowMap<FlowCtx>,
     posts: HashMap<(String, String), VecDeque<u64>>,
     failed: HashMap<String, VecDeque<(u64, String)>>,
     nx: HashMap<String, VecDeque<(u64, String)>>,
@@ -191,7 +191,7 @@ impl Detector {
             disabled: conf.disabled.iter().cloned().collect(),
             iocs: Iocs::load(&conf.ioc_files),
             conf: conf.clone(),
-            flows: HashMap::new(),
+            flows: Default::default(),
             posts: HashMap::new(),
             failed: HashMap::new(),
             nx: HashMap::new(),
@@ -347,8 +347,9 @@ impl Detector {
         if Self::parties(l, h).is_none() || name.is_empty() || is_ip_literal(name) {
             return;
         }
-        self.flows.entry(h.flow_id).or_default().name =
-            Some(name.trim_end_matches('.').to_ascii_lowercase());
+        self.flows
+            .get_or_insert_with(h.flow_id, FlowCtx::default)
+            .name = Some(name.trim_end_matches('.').to_ascii_lowercase());
     }
 
     fn ioc(

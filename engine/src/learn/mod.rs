@@ -31,7 +31,7 @@ use net::{from_key, Networks};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use snapshot::{AddrRarity, Retired, Snapshot, SnapshotCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use table::{key_ip, key_pair, KeyTable};
 
@@ -139,7 +139,7 @@ pub struct Learner {
     /// Records skipped for that reason.
     pub skipped: u64,
     /// Hostnames (SNI, Host) seen on flows not yet ended.
-    flow_names: HashMap<u64, String>,
+    flow_names: crate::flowmap::FlowMap<String>,
     cell: Arc<SnapshotCell>,
     retired: Retired,
     dirty: bool,
@@ -190,7 +190,7 @@ impl Learner {
             settings,
             state,
             skipped: 0,
-            flow_names: HashMap::new(),
+            flow_names: Default::default(),
             cell,
             retired: Retired::default(),
             dirty: true,
@@ -302,8 +302,7 @@ impl Learner {
             return;
         }
         self.flow_names
-            .entry(h.flow_id)
-            .or_insert_with(|| normalise(name));
+            .get_or_insert_with(h.flow_id, || normalise(name));
     }
 
     fn http(&mut self, h: &Header, ts_ns: u64, rec: &Value) {

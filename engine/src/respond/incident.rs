@@ -47,6 +47,10 @@ pub struct Incident {
 
 /// Most breaches an incident lists (the rest are counted).
 const MAX_ENTRIES: usize = 200;
+/// Incidents kept; past it the oldest goes (its EVE `incident` records stay in the EVE
+/// output and the SIEM). Without a bound a sensor running for months, or a breach storm,
+/// grows without end, and linking (a pass over the incidents per breach) slows with it.
+pub const MAX_INCIDENTS: usize = 5_000;
 
 /// The tactic of an ATT&CK technique.
 pub fn tactic(technique: &str) -> &'static str {
@@ -303,6 +307,17 @@ fn link_keys(a: &Alert, l: &Learner) -> Vec<String> {
 }
 
 impl Incidents {
+    /// Drops the oldest incident and every reference to it.
+    fn forget_oldest(&mut self) {
+        let Some((old, _)) = self.list.pop_first() else {
+            return;
+        };
+        self.open.retain(|_, id| *id != old);
+        for i in self.list.values_mut() {
+            i.linked.remove(&old);
+        }
+    }
+
     /// Files a breach; returns the incident it joined (and those newly linked to it,
     /// which changed too).
     pub fn add(&mut self, a: &Alert, l: &Learner, window_s: u64) -> (u64, Vec<u64>) {
@@ -332,6 +347,9 @@ impl Incidents {
                     },
                 );
                 self.open.insert(a.device.clone(), id);
+                while self.list.len() > MAX_INCIDENTS {
+                    self.forget_oldest();
+                }
                 id
             }
         };

@@ -314,3 +314,31 @@ fn no_endpoint_block_on_an_internal_server() {
     );
     assert!(out.iter().all(|o| o.1["event_type"] != "response"));
 }
+
+#[test]
+fn incidents_are_bounded_oldest_forgotten() {
+    use super::incident::{Incidents, MAX_INCIDENTS};
+    let l = learner();
+    let model = &catalog::BEACONING;
+    let mut inc = Incidents::default();
+    // A breach a day from a new device each time: each one a new incident, all sharing
+    // one endpoint (so they link), far more than are kept.
+    let n = MAX_INCIDENTS as u64 + 50;
+    for i in 0..n {
+        let dev = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+        let a = alert(model, 70, &dev, "83.136.208.246", 6783, T + i * 86_400);
+        inc.add(&a, &l, 3600);
+    }
+    assert_eq!(inc.list.len(), MAX_INCIDENTS);
+    assert_eq!(inc.next_id, n);
+    // The oldest went, with every reference to them.
+    assert_eq!(
+        *inc.list.keys().next().unwrap(),
+        n - MAX_INCIDENTS as u64 + 1
+    );
+    for i in inc.list.values() {
+        assert!(i.linked.iter().all(|id| inc.list.contains_key(id)));
+    }
+    // The newest is whole.
+    assert_eq!(inc.list[&n].alerts.len(), 1);
+}
