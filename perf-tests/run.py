@@ -315,9 +315,16 @@ def write(rows, scaling, profiles, a, when):
         L.append("The worker pipeline alone (decode, flow, TCP, streams, parsers, records; no "
                  "PMD, no control plane), counted by callgrind: the `instructions` example "
                  "(`benches/examples/instructions.rs`) run with one pass of the capture and "
-                 "with several, the difference divided by the extra packets. With the "
-                 "`cycles/pkt` column this gives the engine's instructions per cycle.\n")
-        L.append("| capture | instructions/pkt | cycles/pkt (bench) | IPC | command |")
+                 "with several, the difference divided by the extra packets (each pass new flows, "
+                 "as in `vigil bench`; queues large enough that no record is dropped). Divided by "
+                 "the bench's cycles per packet it gives instructions per TSC cycle, which is "
+                 "not the hardware's IPC: the TSC ticks at the nominal frequency while the core "
+                 "may run faster, valgrind's emulated CPU makes libc take its SSE2 copies where "
+                 "the native run uses AVX-512 and `rep movsb` (one instruction), and in the bench "
+                 "records the full control-plane queue refuses are not copied. Read the counts "
+                 "against each other: per packet, the 64-byte capture is decode and flow "
+                 "bookkeeping; the real captures add TCP, reassembly and the parsers.\n")
+        L.append("| capture | instructions/pkt | cycles/pkt (bench) | instructions per TSC cycle | command |")
         L.append("|---|---|---|---|---|")
         for r in irs:
             ir, cmd = r["ir"]
