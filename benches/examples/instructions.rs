@@ -81,6 +81,10 @@ fn main() {
     let full = rq.len() == rq.capacity() || q.len() == q.capacity();
     println!(
         "{packets} packets; {ns:.0} ns per packet after the first pass{}",
-        if full { " (a queue filled: records were dropped)" } else { "" }
+        if full {
+            " (a queue filled: records were dropped)"
+        } else {
+            ""
+        }
     );
 }

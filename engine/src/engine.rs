@@ -527,7 +527,20 @@ pub fn run(opts: RunOptions) -> Result<Report, EngineError> {
                     infinite: true,
                     ..
                 } if opts.bench.is_some() && workers == 1 && !software_dispatch => {
-                    Some(crate::worker::Passes::new(info.packets))
+                    let t = p.flow.timeouts();
+                    let idle_max = [
+                        t.tcp_new,
+                        t.tcp_established,
+                        t.tcp_closed,
+                        t.udp_new,
+                        t.udp_established,
+                        t.other_new,
+                        t.other_established,
+                    ]
+                    .into_iter()
+                    .max()
+                    .unwrap_or(0);
+                    Some(crate::worker::Passes::new(info.packets, idle_max as u64))
                 }
                 _ => None,
             },

@@ -157,38 +157,44 @@ pub struct Worker {
 /// An endless replay from memory shows the same packets again and again; left alone,
 /// the second pass continues the first pass's flows (TCP data already seen, no flow set
 /// up, no flow record), which is less work than the traffic the capture holds. `vigil
-/// bench` on one worker gives each pass its own packet time, a day after the last, so
-/// every flow times out between passes and starts anew: a pass costs what the capture's
-/// traffic costs, flow set-up, parsing and flow records included. The replay is in
-/// capture order from its first packet (net_pcap's `infinite_rx`), `len` packets a pass.
+/// bench` on one worker gives each pass its own packet time, later than the last by
+/// more than the longest idle timeout, so every flow times out between passes and starts
+/// anew: a pass costs what the capture's traffic costs, flow set-up, parsing and flow
+/// records included. The replay is in capture order from its first packet (net_pcap's
+/// `infinite_rx`), `len` packets a pass, a microsecond apart.
 #[derive(Debug, Clone, Copy)]
 pub struct Passes {
     len: u64,
     index: u64,
-    pass: u64,
+    base: u64,
+    step: u64,
 }
 
 impl Passes {
-    const DAY_NS: u64 = 86_400 * 1_000_000_000;
-
-    /// Passes of `len` packets (at least 1).
-    pub fn new(len: u64) -> Passes {
+    /// Passes of `len` packets (at least 1) for flows whose longest idle timeout is
+    /// `idle_max_s` seconds.
+    pub fn new(len: u64, idle_max_s: u64) -> Passes {
+        let len = len.max(1);
+        let step = (idle_max_s + 1)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(len.saturating_mul(1_000));
         Passes {
-            len: len.max(1),
+            len,
             index: 0,
-            pass: 1,
+            base: step,
+            step,
         }
     }
 
-    /// The next packet's time: its pass's day, then a microsecond per packet (counters,
-    /// not a division per packet).
+    /// The next packet's time (counters, not a division per packet; never overflows:
+    /// past u64's range of packet time, centuries of passes, the passes stop moving on).
     #[inline]
     pub fn next_ts(&mut self) -> u64 {
-        let ts = self.pass * Self::DAY_NS + self.index * 1_000;
+        let ts = self.base.saturating_add(self.index * 1_000);
         self.index += 1;
         if self.index == self.len {
             self.index = 0;
-            self.pass += 1;
+            self.base = self.base.checked_add(self.step).unwrap_or(self.base);
         }
         ts
     }
@@ -421,23 +427,27 @@ mod tests {
     use super::Passes;
 
     #[test]
-    fn each_pass_of_a_replay_starts_a_day_later() {
-        let mut p = Passes::new(3);
+    fn each_pass_of_a_replay_starts_after_every_idle_timeout() {
+        let mut p = Passes::new(3, 600);
         let ts: Vec<u64> = (0..7).map(|_| p.next_ts()).collect();
-        let day = Passes::DAY_NS;
+        let step = 601_000_000_000 + 3_000;
         assert_eq!(
             ts,
             [
-                day,
-                day + 1_000,
-                day + 2_000,
-                2 * day,
-                2 * day + 1_000,
-                2 * day + 2_000,
-                3 * day
+                step,
+                step + 1_000,
+                step + 2_000,
+                2 * step,
+                2 * step + 1_000,
+                2 * step + 2_000,
+                3 * step
             ]
         );
         // Never 0 (0 means "no time" to the pipeline), even for an empty capture.
-        assert_ne!(Passes::new(0).next_ts(), 0);
+        assert_ne!(Passes::new(0, 0).next_ts(), 0);
+        // Centuries of passes: the time stops moving on rather than wrapping.
+        let mut p = Passes::new(1, u64::MAX / 3_000_000_000);
+        let (a, b, c) = (p.next_ts(), p.next_ts(), p.next_ts());
+        assert!(a < b && b == c, "{a} {b} {c}");
     }
 }
