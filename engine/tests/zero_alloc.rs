@@ -62,8 +62,25 @@ fn all_captures(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 fn pipeline_allocates_nothing_per_packet() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![root.join("tests/data/loopback-office.pcap")];
-    all_captures(&root.join("../shared/pcaps"), &mut files);
+    let shared = std::env::var_os("VIGIL_PCAPS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/pcaps"));
+    all_captures(&shared, &mut files);
     files.sort();
+    // A simulated office day too, so the run has many flows and packets even where the
+    // shared captures are not beside the checkout (a clone elsewhere).
+    let office = std::env::temp_dir().join(format!("vigil-zero-alloc-{}.pcap", std::process::id()));
+    let sim = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["simulate", "office", "--days", "1", "--out"])
+        .arg(&office)
+        .output()
+        .unwrap();
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    files.push(office.clone());
     let q = Arc::new(crossbeam_queue::ArrayQueue::new(1 << 16));
     let rq = Arc::new(RecordQueue::new(1 << 16));
     let conf = PipelineConf {
@@ -153,6 +170,7 @@ fn pipeline_allocates_nothing_per_packet() {
             publish(&mut retired);
         }
     }
+    let _ = std::fs::remove_file(&office);
     // Every replaced snapshot but the one the pipeline holds has been freed.
     assert!(retired.len() <= 1, "{} snapshots kept", retired.len());
     assert!(total > 10_000, "only {total} packets");
